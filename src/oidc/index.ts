@@ -1,0 +1,7 @@
+// The pure OIDC core: no Pulumi, usable from the CLI and from other programs.
+export * from "./errors";
+export * from "./keys";
+export * from "./jwks";
+export * from "./discovery";
+export * from "./trust-policy";
+export * from "./token";
