@@ -1,0 +1,89 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { callResults, calls, promiseOf, setupMocks } from "./helpers/pulumi-mocks";
+
+setupMocks();
+// Required after setMocks, as the mocks must be in place before resource modules load.
+const { buildJwks, serializeJwks, buildDiscoveryDocument, serializeDiscoveryDocument, readPublicKey } = require("../src/oidc") as typeof import("../src/oidc");
+const { publicKeyPemsFromJwks, checkClusterIssuer } = require("../src/oidc/jwks-import") as typeof import("../src/oidc/jwks-import");
+const { readClusterPublicKeys, kubectlCommand, kubectlResult } = require("../src/kubernetes/cluster-keys") as typeof import("../src/kubernetes/cluster-keys");
+
+const KEYS = path.join(__dirname, "..", "..", "test", "fixtures", "keys");
+const key = (file: string) => fs.readFileSync(path.join(KEYS, file), "utf8");
+const ISSUER = "https://irsa.example.com";
+const rsa = key("rsa2048.pkcs8.pem");
+const ec = key("ec-p256.spki.pem");
+const clusterJwks = serializeJwks(buildJwks([rsa, ec], { legacyEmptyKid: true }));
+const clusterDiscovery = (issuer: string) => serializeDiscoveryDocument(buildDiscoveryDocument({ issuer, jwks: buildJwks([rsa, ec]) }));
+
+describe("importing a cluster's JWKS", () => {
+    it("gives back the same keys, in order, so republishing is byte-identical", () => {
+        const pems = publicKeyPemsFromJwks(clusterJwks);
+        assert.deepEqual(pems.map((p) => readPublicKey(p).kid), buildJwks([rsa, ec]).keys.map((k) => k.kid));
+        assert.equal(serializeJwks(buildJwks(pems)), serializeJwks(buildJwks([rsa, ec])));
+    });
+    it("refuses a kid that kube-apiserver would not have written", () => {
+        const forged = clusterJwks.replace(/"kid":"[^"]+"/, '"kid":"made-up"');
+        assert.throws(() => publicKeyPemsFromJwks(forged), /`jwks\.keys\[0\]\.kid` "made-up" differs from the kid kube-apiserver derives for this key/);
+    });
+    it("refuses non-JSON and an empty set", () => {
+        assert.throws(() => publicKeyPemsFromJwks("<html>"), /`jwks` "<html>" is not JSON\. Fix: /);
+        assert.throws(() => publicKeyPemsFromJwks('{"keys":[]}'), /`jwks` "\{\\"keys\\":\[\]\}" holds no `keys` array/);
+    });
+    it("checks the cluster's issuer", () => {
+        checkClusterIssuer(clusterDiscovery(ISSUER), ISSUER);
+        assert.throws(
+            () => checkClusterIssuer(clusterDiscovery("https://kubernetes.default.svc"), ISSUER),
+            /`signingKey\.fromCluster` "https:\/\/kubernetes\.default\.svc" is the cluster's --service-account-issuer, but the documents are published for "https:\/\/irsa\.example\.com"\. Fix: set --service-account-issuer=https:\/\/irsa\.example\.com/,
+        );
+    });
+});
+
+describe("kubectl plumbing", () => {
+    it("quotes every word for the shell and marks failures", () => {
+        assert.equal(
+            kubectlCommand(["get", "--raw", "/openid/v1/jwks"], "/home/me/kube config", "it's"),
+            `kubectl '--kubeconfig' '/home/me/kube config' '--context' 'it'\\''s' 'get' '--raw' '/openid/v1/jwks' 2>&1 || echo __SELFHOSTED_IRSA_KUBECTL_FAILED__`,
+        );
+        assert.throws(
+            () => kubectlResult("The connection to the server 10.0.0.1:6443 was refused\n__SELFHOSTED_IRSA_KUBECTL_FAILED__\n", "/openid/v1/jwks"),
+            /`signingKey\.fromCluster` "\/openid\/v1\/jwks" could not be read from the cluster \(kubectl: The connection to the server 10\.0\.0\.1:6443 was refused\)\. Fix: check that the cluster is reachable/,
+        );
+    });
+});
+
+describe("reading keys from a running cluster (command:local:run mocked)", () => {
+    function answer(routes: Record<string, string>) {
+        callResults["command:local:run"] = (inputs) => {
+            const route = Object.keys(routes).find((r) => String(inputs.command).includes(r));
+            return { stdout: route ? routes[route] : "__SELFHOSTED_IRSA_KUBECTL_FAILED__", stderr: "" };
+        };
+    }
+
+    it("reads /openid/v1/jwks and checks the discovery document", async () => {
+        answer({ "/openid/v1/jwks": clusterJwks, "openid-configuration": clusterDiscovery(ISSUER) });
+        const pems = await promiseOf(readClusterPublicKeys({ kubeconfig: "/k/config", context: "prod" }, ISSUER, {}));
+        assert.equal(serializeJwks(buildJwks(pems)), serializeJwks(buildJwks([rsa, ec])));
+        const commands = calls.filter((c) => c.token === "command:local:run").map((c) => String(c.inputs.command));
+        assert.ok(commands.some((c) => c.includes("'--kubeconfig' '/k/config' '--context' 'prod' 'get' '--raw' '/openid/v1/jwks'")));
+        assert.ok(commands.some((c) => c.includes("'/.well-known/openid-configuration'")));
+    });
+
+    it("reads the EKS Anywhere <cluster>-sa secret", async () => {
+        answer({ "mgmt-sa": Buffer.from(key("rsa3072.pkcs8.pem").replace(/[\s\S]*/, readPublicKey(key("rsa3072.pkcs8.pem")).spkiPem)).toString("base64"), "openid-configuration": clusterDiscovery(ISSUER) });
+        const pems = await promiseOf(readClusterPublicKeys({ eksAnywhereClusterName: "mgmt" }, ISSUER, {}));
+        assert.deepEqual(pems.map((p) => readPublicKey(p).kid), [readPublicKey(key("rsa3072.pkcs8.pem")).kid]);
+        assert.ok(calls.some((c) => String(c.inputs.command).includes("'secret' 'mgmt-sa' '-n' 'eksa-system'")));
+    });
+
+    it("publishes during an issuer migration only when the mismatch is allowed by name", async () => {
+        // The failing path's message is asserted on checkClusterIssuer/kubectlResult above: a failing apply
+        // rejects every derived Output, which the test runner would report as stray rejections.
+        answer({ "/openid/v1/jwks": clusterJwks, "openid-configuration": clusterDiscovery("https://old.example.com") });
+        const pems = await promiseOf(readClusterPublicKeys({ allowIssuerMismatch: true }, ISSUER, {}));
+        assert.equal(pems.length, 2);
+    });
+});
+
