@@ -7,8 +7,6 @@ export interface CliIo {
 }
 
 export interface CliCommand {
-    /** One line for the top-level help. */
-    summary: string;
     /** The full `--help` text. */
     usage: string;
     /** Runs the command; resolves to the process exit code. */

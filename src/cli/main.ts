@@ -3,13 +3,14 @@
 import type { CliCommand, CliIo } from "./command";
 import { IrsaInputError } from "../oidc/errors";
 
-const commands: Record<string, () => CliCommand> = {
-    jwks: () => require("./commands/jwks").command,
-    discovery: () => require("./commands/discovery").command,
-    token: () => require("./commands/token").command,
-    doctor: () => require("./commands/doctor").command,
-    demo: () => require("./commands/demo").command,
-    "cluster-config": () => require("./commands/cluster-config").command,
+// One-line summaries live here (not in the modules) so `--help` loads no command module.
+const commands: Record<string, { summary: string; load: () => CliCommand }> = {
+    jwks: { summary: "print the JWKS kube-apiserver would serve for these keys", load: () => require("./commands/jwks").command },
+    discovery: { summary: "print the OIDC discovery document for an issuer", load: () => require("./commands/discovery").command },
+    token: { summary: "mint a token shaped like a projected service-account token", load: () => require("./commands/token").command },
+    doctor: { summary: "check an issuer (and a token, a trust policy) the way STS does", load: () => require("./commands/doctor").command },
+    demo: { summary: "the whole flow offline: key, loopback HTTPS issuer, token, doctor", load: () => require("./commands/demo").command },
+    "cluster-config": { summary: "API-server settings for talos, kubeadm, k3s, rke2 or eks-anywhere", load: () => require("./commands/cluster-config").command },
 };
 
 const processIo: CliIo = {
@@ -25,7 +26,7 @@ const processIo: CliIo = {
 };
 
 function topLevelHelp(): string {
-    const lines = Object.keys(commands).map((name) => `  ${name.padEnd(16)}${commands[name]().summary}`);
+    const lines = Object.keys(commands).map((name) => `  ${name.padEnd(16)}${commands[name].summary}`);
     return [
         "selfhosted-irsa: IAM Roles for Service Accounts for self-managed Kubernetes",
         "",
@@ -44,12 +45,12 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
         io.stdout(topLevelHelp());
         return name === undefined ? 2 : 0;
     }
-    const load = commands[name];
-    if (!load) {
+    const entry = commands[name];
+    if (!entry) {
         io.stderr(`error: unknown command ${JSON.stringify(name)}\n\n${topLevelHelp()}`);
         return 2;
     }
-    const command = load();
+    const command = entry.load();
     if (rest.includes("--help") || rest.includes("-h")) {
         io.stdout(command.usage.endsWith("\n") ? command.usage : `${command.usage}\n`);
         return 0;

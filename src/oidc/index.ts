@@ -5,3 +5,7 @@ export * from "./jwks";
 export * from "./discovery";
 export * from "./trust-policy";
 export * from "./token";
+export * from "./verify";
+export * from "./trust-evaluation";
+export { httpsFetcher } from "./https-fetch";
+export * from "./jwks-import";

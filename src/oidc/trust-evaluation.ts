@@ -1,0 +1,182 @@
+import { issuerHost } from "./discovery";
+import { Finding, fail, pass } from "./findings";
+
+const WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity";
+const PROVIDER_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:oidc-provider\/(.+)$/;
+/** The string operators IAM offers; `ForAnyValue:`/`ForAllValues:` and `IfExists` are handled around them. */
+const OPERATORS = ["StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike"] as const;
+type Operator = (typeof OPERATORS)[number];
+
+interface Statement {
+    index: number;
+    effect: unknown;
+    federated: string[];
+    actions: string[];
+    conditions: Array<{ operator: string; key: string; values: string[] }>;
+}
+
+export interface TrustCheckArgs {
+    /** The trust policy: a JSON string or a parsed document. */
+    policy: unknown;
+    issuer: string;
+    /** The token's sub and aud, when a token was given. */
+    token?: { sub?: string; aud: string[] };
+}
+
+const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
+
+/** IAM's StringLike: `*` matches any run of characters, `?` exactly one; everything else is literal. */
+export function iamGlobMatch(pattern: string, value: string): boolean {
+    const source = pattern.replace(/[.+^${}()|[\]\\*?]/g, (c) => (c === "*" ? ".*" : c === "?" ? "." : `\\${c}`));
+    return new RegExp(`^${source}$`, "s").test(value);
+}
+
+/** Whether one condition (operator, its values) holds for the request's values of the key. */
+export function conditionHolds(operator: string, patterns: string[], values: string[]): boolean | undefined {
+    const setOp = operator.startsWith("ForAllValues:") ? "all" : operator.startsWith("ForAnyValue:") ? "any" : "single";
+    const base = operator.replace(/^For(AllValues|AnyValue):/, "").replace(/IfExists$/, "") as Operator;
+    if (!OPERATORS.includes(base)) {
+        return undefined;
+    }
+    if (values.length === 0) {
+        // A missing key satisfies only IfExists and ForAllValues operators, as IAM evaluates them.
+        return operator.endsWith("IfExists") || setOp === "all";
+    }
+    const negated = base.includes("Not");
+    const one = (value: string) => {
+        const hit = patterns.some((p) =>
+            base.startsWith("StringLike") || base.startsWith("StringNotLike")
+                ? iamGlobMatch(p, value)
+                : base.endsWith("IgnoreCase")
+                  ? p.toLowerCase() === value.toLowerCase()
+                  : p === value,
+        );
+        return negated ? !hit : hit;
+    };
+    return setOp === "all" ? values.every(one) : values.some(one);
+}
+
+function parsePolicy(policy: unknown): { statements?: Statement[]; error?: string } {
+    let doc = policy;
+    if (typeof policy === "string") {
+        try {
+            doc = JSON.parse(policy);
+        } catch (err) {
+            return { error: `the trust policy is not JSON (${(err as Error).message})` };
+        }
+    }
+    const raw = (doc as { Statement?: unknown } | null)?.Statement;
+    if (raw === undefined || raw === null || typeof raw !== "object") {
+        return { error: "the trust policy has no Statement" };
+    }
+    const statements = (Array.isArray(raw) ? raw : [raw]).map((s: Record<string, unknown>, index) => {
+        const principal = s?.Principal as Record<string, unknown> | string | undefined;
+        const conditions: Statement["conditions"] = [];
+        for (const [operator, block] of Object.entries((s?.Condition as Record<string, Record<string, unknown>>) ?? {})) {
+            for (const [key, values] of Object.entries(block ?? {})) {
+                conditions.push({ operator, key, values: asList(values) });
+            }
+        }
+        return {
+            index,
+            effect: s?.Effect,
+            federated: typeof principal === "object" && principal !== null ? asList(principal.Federated) : [],
+            actions: asList(s?.Action),
+            conditions,
+        };
+    });
+    return { statements };
+}
+
+const allowsWebIdentity = (s: Statement) => s.actions.some((a) => a === "*" || a.toLowerCase() === "sts:*" || a.toLowerCase() === WEB_IDENTITY.toLowerCase());
+
+function describe(conditions: Statement["conditions"]): string {
+    return conditions.map((c) => `${c.operator} ${c.key} ${JSON.stringify(c.values.length === 1 ? c.values[0] : c.values)}`).join(" and ");
+}
+
+/** Evaluates one claim (sub or aud) against the conditions on `<host>:<claim>` of the candidate statements. */
+function checkClaim(claim: "sub" | "aud", host: string, candidates: Statement[], values: string[] | undefined): Finding {
+    const id = `trust.${claim}`;
+    const key = `${host}:${claim}`.toLowerCase();
+    const onKey = candidates.map((s) => ({ s, conditions: s.conditions.filter((c) => c.key.toLowerCase() === key) }));
+    const withConditions = onKey.filter((x) => x.conditions.length > 0);
+    if (withConditions.length === 0) {
+        return claim === "sub"
+            ? fail(id, `no condition on ${host}:sub: every service account of the cluster can assume this role`, `add "StringEquals": {"${host}:sub": "system:serviceaccount:NAMESPACE:NAME"}`)
+            : pass(id, `no condition on ${host}:aud (STS still checks aud against the provider's client IDs)`);
+    }
+    if (values === undefined) {
+        return pass(id, `${describe(withConditions[0].conditions)} (no token given to test it)`);
+    }
+    // Statements combine with OR; conditions inside one statement with AND. Unconditioned statements allow any value.
+    const unconditioned = onKey.find((x) => x.conditions.length === 0);
+    if (unconditioned) {
+        return claim === "sub"
+            ? fail(id, `statement ${unconditioned.s.index} has no condition on ${host}:sub: every service account of the cluster can assume this role`, `add "StringEquals": {"${host}:sub": "system:serviceaccount:NAMESPACE:NAME"} to it`)
+            : pass(id, `statement ${unconditioned.s.index} puts no condition on ${host}:aud`);
+    }
+    const shown = JSON.stringify(values.length === 1 ? values[0] : values);
+    for (const { s, conditions } of withConditions) {
+        const results = conditions.map((c) => conditionHolds(c.operator, c.values, values));
+        const unknown = conditions.find((_, i) => results[i] === undefined);
+        if (unknown) {
+            return fail(id, `statement ${s.index} uses ${unknown.operator} on ${unknown.key}, which the doctor cannot evaluate`, "use StringEquals (exact) or StringLike (with * and ?)");
+        }
+        if (results.every((r) => r)) {
+            return pass(id, `the token's ${claim} ${shown} satisfies ${describe(conditions)}`);
+        }
+    }
+    const wanted = withConditions.map((x) => describe(x.conditions)).join("; or ");
+    return fail(
+        id,
+        `the token's ${claim} ${shown} does not satisfy ${wanted}`,
+        claim === "sub"
+            ? "run the pod with the service account the role trusts, or change the role's sub condition to this one"
+            : "project the token with the audience the role expects (annotation eks.amazonaws.com/audience), or change the aud condition",
+    );
+}
+
+/**
+ * Checks a role's trust policy against the issuer and (optionally) a token: the Federated principal is this
+ * issuer's IAM OIDC provider, the Action allows AssumeRoleWithWebIdentity, the `:sub`/`:aud` condition keys
+ * name this issuer, and the token's sub and aud satisfy them.
+ */
+export function checkTrustPolicy(args: TrustCheckArgs): Finding[] {
+    const parsed = parsePolicy(args.policy);
+    if (!parsed.statements) {
+        return [fail("trust.json", parsed.error!, "pass the role's trust policy document (aws iam get-role --query Role.AssumeRolePolicyDocument)")];
+    }
+    const findings = [pass("trust.json", `the trust policy has ${parsed.statements.length} statement(s)`)];
+    const host = issuerHost(args.issuer);
+    const allow = parsed.statements.filter((s) => s.effect === "Allow");
+    const forProvider = allow.filter((s) => s.federated.some((f) => PROVIDER_ARN.exec(f)?.[2] === host));
+    if (forProvider.length === 0) {
+        const named = [...new Set(allow.flatMap((s) => s.federated))];
+        findings.push(
+            fail(
+                "trust.principal",
+                named.length === 0
+                    ? "no Allow statement has a Federated principal"
+                    : `the Federated principal names ${named.map((n) => JSON.stringify(n)).join(", ")}, not the OIDC provider for ${host}`,
+                `use "Principal": {"Federated": "arn:aws:iam::ACCOUNT:oidc-provider/${host}"}`,
+            ),
+        );
+        return findings;
+    }
+    findings.push(pass("trust.principal", `the Federated principal is ${forProvider[0].federated.find((f) => f.endsWith(`oidc-provider/${host}`))}`));
+    const candidates = forProvider.filter(allowsWebIdentity);
+    if (candidates.length === 0) {
+        findings.push(fail("trust.action", `the statement for this provider allows ${JSON.stringify(forProvider[0].actions)}, not ${WEB_IDENTITY}`, `set "Action": "${WEB_IDENTITY}"`));
+        return findings;
+    }
+    findings.push(pass("trust.action", `the statement allows ${WEB_IDENTITY}`));
+    const foreign = candidates.flatMap((s) => s.conditions).filter((c) => /:(sub|aud|amr)$/i.test(c.key) && c.key.slice(0, c.key.lastIndexOf(":")).toLowerCase() !== host.toLowerCase());
+    findings.push(
+        foreign.length > 0
+            ? fail("trust.condition-keys", `the condition key(s) ${foreign.map((c) => JSON.stringify(c.key)).join(", ")} name another issuer than ${host}; STS never sets them for this provider`, `key the conditions "${host}:sub" and "${host}:aud"`)
+            : pass("trust.condition-keys", `the condition keys name ${host}`),
+    );
+    findings.push(checkClaim("sub", host, candidates, args.token ? (args.token.sub === undefined ? [] : [args.token.sub]) : undefined));
+    findings.push(checkClaim("aud", host, candidates, args.token?.aud));
+    return findings;
+}
