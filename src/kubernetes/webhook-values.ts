@@ -1,0 +1,347 @@
+// Pure: args, validation and the Helm values of the pod identity webhook chart. Only a type import from
+// @pulumi/pulumi (erased at compile time), so this file loads and tests without the Pulumi runtime.
+import type { Input } from "@pulumi/pulumi";
+import { IrsaInputError } from "../oidc/errors";
+import { validateDns1123Label } from "./names";
+
+/** The chart: jkroepke/helm-charts, charts/amazon-eks-pod-identity-webhook. */
+export const WEBHOOK_CHART = "amazon-eks-pod-identity-webhook";
+/** The tested chart version (tag amazon-eks-pod-identity-webhook-2.6.5, appVersion v0.6.17). */
+export const WEBHOOK_CHART_VERSION = "2.6.5";
+/** The chart repository (its index.yaml lists 2.6.5). */
+export const WEBHOOK_CHART_REPOSITORY = "https://jkroepke.github.io/helm-charts";
+/** Pinned `fullnameOverride`: the Service, Deployment and webhook configuration name the certificate covers. */
+export const WEBHOOK_FULLNAME = "amazon-eks-pod-identity-webhook";
+export const DEFAULT_WEBHOOK_NAMESPACE = "kube-system";
+export const DEFAULT_TOKEN_AUDIENCE = "sts.amazonaws.com";
+export const DEFAULT_TOKEN_EXPIRATION = 86400;
+/** The webhook raises anything shorter to 600 s without a word (pkg/validation.go ValidateMinTokenExpiration). */
+export const MIN_TOKEN_EXPIRATION = 600;
+/** Upper bound for ServiceAccount annotations (a string the webhook parses as int64). */
+export const MAX_TOKEN_EXPIRATION = 2 ** 31;
+/**
+ * Upper bound for the chart value: Helm holds numbers as float64 and prints 1000000 and above as "1e+06",
+ * which the chart puts unquoted into `--token-expiration=` and the webhook's int64 flag parser rejects.
+ */
+export const MAX_CHART_TOKEN_EXPIRATION = 999999;
+/** Serving certificate lifetime: 5 years. */
+export const DEFAULT_CERTIFICATE_VALIDITY_HOURS = 43800;
+/** CA lifetime: 10 years; the serving certificate may not outlive it. */
+export const CA_VALIDITY_HOURS = 87600;
+export const MIN_CERTIFICATE_VALIDITY_HOURS = 24;
+
+/** Top-level keys of the chart's values.schema.json (2.6.5; `additionalProperties: false` rejects others). */
+export const CHART_TOP_LEVEL_KEYS: readonly string[] = [
+    "affinity", "annotations", "config", "fullnameOverride", "global", "hostNetwork", "image", "imagePullSecrets",
+    "livenessProbe", "metrics", "mutatingWebhook", "nameOverride", "namespaceOverride", "nodeSelector", "pki",
+    "podAnnotations", "podDisruptionBudget", "podLabels", "podSecurityContext", "priorityClassName",
+    "readinessProbe", "replicaCount", "resources", "securityContext", "service", "serviceAccount", "strategy",
+    "tolerations",
+];
+
+const ARG = "webhook";
+
+/** A toleration of the webhook's pod (core/v1 Toleration). */
+export interface WebhookToleration {
+    key?: string;
+    operator?: "Exists" | "Equal";
+    value?: string;
+    effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+    tolerationSeconds?: number;
+}
+
+/** Image of the webhook; unset fields keep the chart's (public.ecr.aws/eks/amazon-eks-pod-identity-webhook:v0.6.17). */
+export interface WebhookImage {
+    /** @default "public.ecr.aws" (chart default) */
+    registry?: Input<string>;
+    /** @default "eks/amazon-eks-pod-identity-webhook" (chart default) */
+    repository?: Input<string>;
+    /** @default the chart's appVersion, "v0.6.17" for chart 2.6.5 */
+    tag?: Input<string>;
+}
+
+/** The amazon-eks-pod-identity-webhook, installed with the jkroepke Helm chart. */
+export interface WebhookArgs {
+    /** Install the webhook. Plain: it decides which resources exist. @default true */
+    enabled?: boolean;
+    /** Namespace of the release (plain: the serving certificate names the Service in it). @default "kube-system" */
+    namespace?: string;
+    /** Exact chart version. Plain. @default "2.6.5" (the version these values were checked against) */
+    chartVersion?: string;
+    /** Helm repository serving the chart. Plain. @default "https://jkroepke.github.io/helm-charts" */
+    chartRepository?: string;
+    /**
+     * AWS region the webhook writes into mutated pods (AWS_REGION, AWS_DEFAULT_REGION). Required: the chart
+     * would silently use us-east-1. @default the stack's region when the caller passes one, else required
+     */
+    region?: Input<string>;
+    /** Default token audience (a ServiceAccount annotation can override it). @default "sts.amazonaws.com" */
+    tokenAudience?: Input<string>;
+    /** Inject AWS_STS_REGIONAL_ENDPOINTS=regional. @default true */
+    stsRegionalEndpoint?: Input<boolean>;
+    /**
+     * Lifetime of projected tokens, seconds, 600 to 999999 (Helm prints larger numbers as 1e+06). The
+     * webhook jitters exactly 86400 to 79200..86400. @default 86400
+     */
+    tokenExpiration?: Input<number>;
+    /** Image override. @default the chart's image */
+    image?: WebhookImage;
+    /** Node selector of the webhook pod. @default {} */
+    nodeSelector?: Input<Record<string, Input<string>>>;
+    /** Tolerations of the webhook pod. @default [] */
+    tolerations?: Input<Input<WebhookToleration>[]>;
+    /**
+     * What the API server does when the webhook cannot answer. "Fail" refuses the pod, so no pod starts
+     * without its AWS credentials unnoticed (the chart's default "Ignore" lets it start unmutated, e.g.
+     * while the webhook is down or its CA bundle is wrong). With "Fail", creating pods in every namespace
+     * waits on the webhook (its own pods are exempt, so it can recover): on production clusters run two
+     * replicas, e.g. `values: { replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } }`.
+     * @default "Fail"
+     */
+    failurePolicy?: Input<"Fail" | "Ignore">;
+    /**
+     * Let cert-manager (already installed) issue the serving certificate instead of @pulumi/tls. Plain.
+     * @default false
+     */
+    certManager?: boolean;
+    /**
+     * Lifetime of the serving certificate made with @pulumi/tls, hours (24 to 87600, the CA's lifetime);
+     * `pulumi up` replaces it once 80% of it has passed. Not with `certManager`. @default 43800 (5 years)
+     */
+    certificateValidityHours?: number;
+    /**
+     * Extra chart values, deep-merged last (objects merge, arrays and scalars replace). Plain object
+     * (leaves may be Inputs). Only keys of the chart's schema; `fullnameOverride`, `namespaceOverride` and
+     * `pki` (except `pki.certManager.certificate`/`existingIssuer` with `certManager`) are this component's.
+     * @default {}
+     */
+    values?: Record<string, unknown>;
+}
+
+/** WebhookArgs with every Input resolved, as `buildWebhookValues` takes them. */
+export interface ResolvedWebhookArgs {
+    region?: string;
+    tokenAudience?: string;
+    stsRegionalEndpoint?: boolean;
+    tokenExpiration?: number;
+    image?: { registry?: string; repository?: string; tag?: string };
+    nodeSelector?: Record<string, string>;
+    tolerations?: WebhookToleration[];
+    failurePolicy?: string;
+    certManager?: boolean;
+    values?: Record<string, unknown>;
+}
+
+/** PEM material for `pki.*` when cert-manager is not used. */
+export interface WebhookPki {
+    caBundle: string;
+    cert: string;
+    key: string;
+}
+
+/** Whether a value is known now (not an Output or a Promise), so it can be checked before any resource. */
+function isKnown(value: unknown): boolean {
+    if (value === null || typeof value !== "object") {
+        return true;
+    }
+    return !(typeof (value as { then?: unknown }).then === "function" || (value as { __pulumiOutput?: unknown }).__pulumiOutput);
+}
+
+// AWS region codes: us-east-1, us-gov-west-1, cn-north-1, eusc-de-east-1, us-isob-east-1 (not AZs like us-east-1a).
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+
+export function validateRegion(region: unknown, argument = `${ARG}.region`): string {
+    if (region === undefined || region === null || region === "") {
+        throw new IrsaInputError(
+            argument,
+            region === "" ? "" : undefined,
+            "is required (the webhook sets AWS_REGION and AWS_DEFAULT_REGION in every mutated pod; the chart would silently use us-east-1)",
+            "set it to the stack's AWS region, e.g. \"eu-west-1\"",
+        );
+    }
+    if (typeof region !== "string" || !REGION.test(region)) {
+        throw new IrsaInputError(argument, region, "is not an AWS region code", "use a region code such as \"eu-west-1\" or \"us-gov-west-1\", not an availability zone or a display name");
+    }
+    return region;
+}
+
+export function validateTokenExpiration(seconds: unknown, argument: string, max: number): number {
+    if (typeof seconds !== "number" || !Number.isInteger(seconds) || seconds < MIN_TOKEN_EXPIRATION || seconds > max) {
+        const why = max === MAX_CHART_TOKEN_EXPIRATION ? "; Helm would print larger numbers as 1e+06, which the webhook cannot parse" : "";
+        throw new IrsaInputError(
+            argument,
+            seconds,
+            `is not a whole number of seconds from ${MIN_TOKEN_EXPIRATION} to ${max}`,
+            `use at least ${MIN_TOKEN_EXPIRATION} (the webhook raises shorter lifetimes to ${MIN_TOKEN_EXPIRATION} without telling)${why}; the default is ${DEFAULT_TOKEN_EXPIRATION}`,
+        );
+    }
+    return seconds;
+}
+
+export function validateAudience(audience: unknown, argument: string): string {
+    if (typeof audience !== "string" || audience.trim() === "") {
+        throw new IrsaInputError(argument, audience, "is empty", `leave it unset for "${DEFAULT_TOKEN_AUDIENCE}", or give an audience the IAM OIDC provider lists as a client ID`);
+    }
+    return audience;
+}
+
+function validateFailurePolicy(policy: unknown): void {
+    if (policy !== "Fail" && policy !== "Ignore") {
+        throw new IrsaInputError(`${ARG}.failurePolicy`, policy, "is neither \"Fail\" nor \"Ignore\"", "use \"Fail\" (the default: a pod the webhook cannot mutate is refused, not started without credentials) or \"Ignore\"");
+    }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value) && isKnown(value);
+}
+
+/** Checks the `values` escape hatch: only chart keys, and none this component must own. */
+function validateEscapeHatch(values: unknown, certManager: boolean): void {
+    const argument = `${ARG}.values`;
+    if (values === undefined) {
+        return;
+    }
+    if (!isPlainObject(values)) {
+        throw new IrsaInputError(argument, typeof values, "is not a plain object", "give chart values as an object literal, e.g. { replicaCount: 2 }");
+    }
+    for (const key of Object.keys(values)) {
+        if (!CHART_TOP_LEVEL_KEYS.includes(key)) {
+            throw new IrsaInputError(
+                argument,
+                key,
+                `is not a top-level value of chart ${WEBHOOK_CHART} ${WEBHOOK_CHART_VERSION} (its values.schema.json rejects unknown keys)`,
+                `use one of ${CHART_TOP_LEVEL_KEYS.join(", ")}`,
+            );
+        }
+        if (key === "fullnameOverride" || key === "namespaceOverride") {
+            throw new IrsaInputError(argument, key, "is set by this component (the webhook's serving certificate names the Service it gives)", `remove it; choose the namespace with \`${ARG}.namespace\``);
+        }
+    }
+    const pki = values.pki;
+    if (pki === undefined) {
+        return;
+    }
+    const allowed = certManager ? ["certManager.certificate", "certManager.existingIssuer"] : [];
+    const paths: string[] = [];
+    const walk = (node: unknown, prefix: string): void => {
+        if (isPlainObject(node) && prefix !== "certManager.certificate" && prefix !== "certManager.existingIssuer") {
+            for (const [k, v] of Object.entries(node)) {
+                walk(v, prefix ? `${prefix}.${k}` : k);
+            }
+        } else {
+            paths.push(prefix);
+        }
+    };
+    walk(pki, "");
+    for (const path of paths) {
+        if (!allowed.includes(path)) {
+            throw new IrsaInputError(
+                argument,
+                `pki${path ? `.${path}` : ""}`,
+                certManager ? "is set by this component (with `certManager: true` only pki.certManager.certificate and pki.certManager.existingIssuer may be given)" : "is set by this component (it makes the CA and the serving certificate)",
+                certManager ? "remove it" : `remove it, or set \`${ARG}.certManager: true\` to let cert-manager issue the certificate`,
+            );
+        }
+    }
+}
+
+/**
+ * Validates webhook args before any resource exists. Inputs not yet known (Outputs, Promises) are skipped
+ * here and checked again by `buildWebhookValues` once resolved. `defaultRegion` is the stack's region.
+ */
+export function validateWebhookArgs(args: WebhookArgs, defaultRegion?: Input<string>): void {
+    if (args.enabled === false) {
+        return;
+    }
+    validateDns1123Label(args.namespace ?? DEFAULT_WEBHOOK_NAMESPACE, `${ARG}.namespace`);
+    if (args.chartVersion !== undefined && (typeof args.chartVersion !== "string" || args.chartVersion.trim() === "")) {
+        throw new IrsaInputError(`${ARG}.chartVersion`, args.chartVersion, "is empty", `leave it unset for the tested version ${WEBHOOK_CHART_VERSION}, or give an exact chart version`);
+    }
+    if (args.chartRepository !== undefined && !/^https?:\/\/[^\s/]+/.test(String(args.chartRepository))) {
+        throw new IrsaInputError(`${ARG}.chartRepository`, args.chartRepository, "is not an http(s) URL", `leave it unset for ${WEBHOOK_CHART_REPOSITORY}, or give the address of a Helm repository that serves ${WEBHOOK_CHART}`);
+    }
+    const region = args.region ?? defaultRegion;
+    if (isKnown(region)) {
+        validateRegion(region);
+    }
+    if (args.tokenAudience !== undefined && isKnown(args.tokenAudience)) {
+        validateAudience(args.tokenAudience, `${ARG}.tokenAudience`);
+    }
+    if (args.tokenExpiration !== undefined && isKnown(args.tokenExpiration)) {
+        validateTokenExpiration(args.tokenExpiration, `${ARG}.tokenExpiration`, MAX_CHART_TOKEN_EXPIRATION);
+    }
+    if (args.failurePolicy !== undefined && isKnown(args.failurePolicy)) {
+        validateFailurePolicy(args.failurePolicy);
+    }
+    const hours = args.certificateValidityHours;
+    if (hours !== undefined) {
+        if (args.certManager) {
+            throw new IrsaInputError(`${ARG}.certificateValidityHours`, hours, "applies only to the certificate made with @pulumi/tls", "leave it unset with `certManager: true` (cert-manager renews its own certificate; tune it with values.pki.certManager.certificate)");
+        }
+        if (typeof hours !== "number" || !Number.isInteger(hours) || hours < MIN_CERTIFICATE_VALIDITY_HOURS || hours > CA_VALIDITY_HOURS) {
+            throw new IrsaInputError(`${ARG}.certificateValidityHours`, hours, `is not a whole number of hours from ${MIN_CERTIFICATE_VALIDITY_HOURS} to ${CA_VALIDITY_HOURS} (the CA's lifetime)`, `leave it unset for ${DEFAULT_CERTIFICATE_VALIDITY_HOURS} (5 years)`);
+        }
+    }
+    validateEscapeHatch(args.values, args.certManager === true);
+}
+
+/** The serving certificate's DNS names: every name the chart's Service answers to (cert-manager's list plus .svc.cluster.local). */
+export function webhookServiceDnsNames(namespace: string, fullname = WEBHOOK_FULLNAME): string[] {
+    return [fullname, `${fullname}.${namespace}`, `${fullname}.${namespace}.svc`, `${fullname}.${namespace}.svc.cluster.local`, `${fullname}.${namespace}.svc.local`];
+}
+
+/** `pulumi up` replaces a certificate once 80% of its lifetime has passed. */
+export function earlyRenewalHours(validityHours: number): number {
+    return Math.floor(validityHours / 5);
+}
+
+/** Deep merge without mutating either side: plain objects merge, anything else from `override` replaces. */
+export function deepMerge(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(override)) {
+        const current = out[key];
+        out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+    }
+    return out;
+}
+
+/**
+ * The chart's values. Without cert-manager `pki` (CA bundle, serving certificate and key, all PEM) is
+ * required. Validates the resolved args again (they may have been Outputs before).
+ */
+export function buildWebhookValues(args: ResolvedWebhookArgs, pki?: WebhookPki): Record<string, unknown> {
+    const certManager = args.certManager === true;
+    const region = validateRegion(args.region);
+    const tokenAudience = validateAudience(args.tokenAudience ?? DEFAULT_TOKEN_AUDIENCE, `${ARG}.tokenAudience`);
+    const tokenExpiration = validateTokenExpiration(args.tokenExpiration ?? DEFAULT_TOKEN_EXPIRATION, `${ARG}.tokenExpiration`, MAX_CHART_TOKEN_EXPIRATION);
+    const failurePolicy = args.failurePolicy ?? "Fail";
+    validateFailurePolicy(failurePolicy);
+    validateEscapeHatch(args.values, certManager);
+    if (!certManager && !pki) {
+        throw new IrsaInputError(`${ARG}.certManager`, false, "needs the CA bundle, certificate and key for pki.*", "pass them (createPodIdentityWebhook makes them with @pulumi/tls)");
+    }
+    const image: Record<string, string> = {};
+    for (const field of ["registry", "repository", "tag"] as const) {
+        const value = args.image?.[field];
+        if (value !== undefined) {
+            image[field] = value;
+        }
+    }
+    const values: Record<string, unknown> = {
+        fullnameOverride: WEBHOOK_FULLNAME,
+        config: {
+            defaultAwsRegion: region,
+            tokenAudience,
+            stsRegionalEndpoint: args.stsRegionalEndpoint ?? true,
+            tokenExpiration,
+        },
+        mutatingWebhook: { failurePolicy },
+        pki: certManager
+            ? { certManager: { enabled: true } }
+            : { certManager: { enabled: false }, caBundle: pki!.caBundle, cert: pki!.cert, key: pki!.key },
+        ...(Object.keys(image).length > 0 ? { image } : {}),
+        ...(args.nodeSelector !== undefined ? { nodeSelector: { ...args.nodeSelector } } : {}),
+        ...(args.tolerations !== undefined ? { tolerations: args.tolerations.map((t) => ({ ...t })) } : {}),
+    };
+    return args.values ? deepMerge(values, args.values) : values;
+}

@@ -1,0 +1,135 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import {
+    CA_VALIDITY_HOURS,
+    DEFAULT_CERTIFICATE_VALIDITY_HOURS,
+    DEFAULT_WEBHOOK_NAMESPACE,
+    WEBHOOK_CHART,
+    WEBHOOK_CHART_REPOSITORY,
+    WEBHOOK_CHART_VERSION,
+    WEBHOOK_FULLNAME,
+    WebhookArgs,
+    WebhookPki,
+    buildWebhookValues,
+    earlyRenewalHours,
+    validateWebhookArgs,
+    webhookServiceDnsNames,
+} from "./webhook-values";
+
+export type { WebhookArgs } from "./webhook-values";
+
+/** Where the webhook's children hang: the caller's component, and optionally its Kubernetes provider. */
+export interface WebhookResourceOptions {
+    parent: pulumi.Resource;
+    /** Kubernetes provider for the release; else the parent's `providers` (inherited). */
+    provider?: pulumi.ProviderResource;
+}
+
+export interface PodIdentityWebhook {
+    release: k8s.helm.v3.Release;
+    /** PEM of the CA the API server trusts for the webhook; absent with cert-manager (it owns the CA). */
+    caCertPem?: pulumi.Output<string>;
+    /** The chart values handed to the release (secret: they hold the serving key). */
+    values: pulumi.Output<Record<string, unknown>>;
+}
+
+// ECDSA P-256: small and fast, and Go's crypto/tls (webhook and API server) handles it.
+const KEY = { algorithm: "ECDSA", ecdsaCurve: "P256" };
+
+/**
+ * Self-made PKI for the webhook: a CA (10 years) and a serving certificate for the chart's Service names
+ * (default 5 years). Both carry `earlyRenewalHours` (a fifth of their lifetime), so a `pulumi up` in the
+ * last fifth replaces them, and the release with them; nothing renews them between ups.
+ */
+function createWebhookPki(name: string, namespace: string, validityHours: number, parent: pulumi.Resource): { pki: pulumi.Output<WebhookPki>; caCertPem: pulumi.Output<string> } {
+    const opts = { parent };
+    const caKey = new tls.PrivateKey(`${name}-webhook-ca-key`, KEY, opts);
+    const ca = new tls.SelfSignedCert(
+        `${name}-webhook-ca`,
+        {
+            privateKeyPem: caKey.privateKeyPem,
+            subject: { commonName: `${WEBHOOK_FULLNAME} CA (${name})`, organization: "selfhosted-irsa" },
+            isCaCertificate: true,
+            validityPeriodHours: CA_VALIDITY_HOURS,
+            earlyRenewalHours: earlyRenewalHours(CA_VALIDITY_HOURS),
+            allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+        },
+        opts,
+    );
+    const key = new tls.PrivateKey(`${name}-webhook-key`, KEY, opts);
+    const dnsNames = webhookServiceDnsNames(namespace);
+    const csr = new tls.CertRequest(
+        `${name}-webhook-csr`,
+        {
+            privateKeyPem: key.privateKeyPem,
+            subject: { commonName: `${WEBHOOK_FULLNAME}.${namespace}.svc` },
+            dnsNames,
+        },
+        opts,
+    );
+    const cert = new tls.LocallySignedCert(
+        `${name}-webhook-cert`,
+        {
+            certRequestPem: csr.certRequestPem,
+            caPrivateKeyPem: caKey.privateKeyPem,
+            caCertPem: ca.certPem,
+            validityPeriodHours: validityHours,
+            earlyRenewalHours: earlyRenewalHours(validityHours),
+            allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+        },
+        opts,
+    );
+    const pki = pulumi
+        .all([ca.certPem, cert.certPem, pulumi.secret(key.privateKeyPem)])
+        .apply(([caBundle, certPem, keyPem]) => ({ caBundle, cert: certPem, key: keyPem }));
+    return { pki: pulumi.secret(pki), caCertPem: ca.certPem };
+}
+
+/**
+ * Installs amazon-eks-pod-identity-webhook with the jkroepke chart (version pinned, `fullnameOverride`
+ * pinned so the certificate names its Service). Validates `args` first; returns undefined when
+ * `args.enabled === false`. `defaultRegion` (the stack's region) is used when `args.region` is unset.
+ */
+export function createPodIdentityWebhook(name: string, args: WebhookArgs, opts: WebhookResourceOptions, defaultRegion?: pulumi.Input<string>): PodIdentityWebhook | undefined {
+    validateWebhookArgs(args, defaultRegion);
+    if (args.enabled === false) {
+        return undefined;
+    }
+    const namespace = args.namespace ?? DEFAULT_WEBHOOK_NAMESPACE;
+    const certManager = args.certManager === true;
+    const made = certManager ? undefined : createWebhookPki(name, namespace, args.certificateValidityHours ?? DEFAULT_CERTIFICATE_VALIDITY_HOURS, opts.parent);
+
+    // pulumi.output unwraps nested Inputs (image fields, tolerations, escape-hatch leaves).
+    const resolved = pulumi.output({
+        region: args.region ?? defaultRegion,
+        tokenAudience: args.tokenAudience,
+        stsRegionalEndpoint: args.stsRegionalEndpoint,
+        tokenExpiration: args.tokenExpiration,
+        image: args.image,
+        nodeSelector: args.nodeSelector,
+        tolerations: args.tolerations,
+        failurePolicy: args.failurePolicy,
+        values: args.values,
+    });
+    const built: pulumi.Output<Record<string, unknown>> = pulumi
+        .all([resolved, made ? made.pki : undefined])
+        .apply(([r, pki]) => buildWebhookValues({ ...(r as Parameters<typeof buildWebhookValues>[0]), certManager }, pki));
+    // Secret as a whole when it holds the serving key (pulumi.all keeps secrecy too; this states it).
+    const values = made ? (pulumi.secret(built) as unknown as pulumi.Output<Record<string, unknown>>) : built;
+
+    const release = new k8s.helm.v3.Release(
+        `${name}-webhook`,
+        {
+            chart: WEBHOOK_CHART,
+            version: args.chartVersion ?? WEBHOOK_CHART_VERSION,
+            repositoryOpts: { repo: args.chartRepository ?? WEBHOOK_CHART_REPOSITORY },
+            namespace,
+            // kube-system always exists; another namespace may not.
+            createNamespace: namespace !== DEFAULT_WEBHOOK_NAMESPACE,
+            values,
+        },
+        { parent: opts.parent, ...(opts.provider ? { provider: opts.provider } : {}) },
+    );
+    return { release, caCertPem: made?.caCertPem, values };
+}
