@@ -21,6 +21,12 @@ export const REGION = "us-west-2";
 export const resources: RecordedResource[] = [];
 export const calls: RecordedCall[] = [];
 
+/**
+ * Opt-in: real key material for the tls:PrivateKey resource of this name (PKCS#8 and SPKI PEM), so documents
+ * built from a "generated" key can be checked. Names not listed get the fake PEM text below.
+ */
+export const tlsPrivateKeys: Record<string, { privateKeyPem: string; publicKeyPem: string }> = {};
+
 /** Deterministic stand-in PEM text for @pulumi/tls outputs (only under mocks; never parsed as a key). */
 function fakePem(kind: string, name: string): string {
     return `-----BEGIN ${kind}-----\nMOCK-${name}\n-----END ${kind}-----\n`;
@@ -59,10 +65,14 @@ function mockOutputs(type: string, name: string, inputs: Record<string, any>): R
                 { domainName: inputs.domainName, resourceRecordName: `_x1.${inputs.domainName}.`, resourceRecordType: "CNAME", resourceRecordValue: "_x2.acm-validations.aws." },
             ];
             break;
+        case "aws:route53/record:Record":
+            // Route 53 reports the record's name without the trailing dot.
+            out.fqdn = String(inputs.name ?? "").replace(/\.$/, "");
+            break;
         case "tls:index/privateKey:PrivateKey":
-            out.privateKeyPem = fakePem("PRIVATE KEY", name);
-            out.privateKeyPemPkcs8 = fakePem("PRIVATE KEY", name);
-            out.publicKeyPem = fakePem("PUBLIC KEY", name);
+            out.privateKeyPem = tlsPrivateKeys[name]?.privateKeyPem ?? fakePem("PRIVATE KEY", name);
+            out.privateKeyPemPkcs8 = tlsPrivateKeys[name]?.privateKeyPem ?? fakePem("PRIVATE KEY", name);
+            out.publicKeyPem = tlsPrivateKeys[name]?.publicKeyPem ?? fakePem("PUBLIC KEY", name);
             break;
         case "tls:index/selfSignedCert:SelfSignedCert":
         case "tls:index/locallySignedCert:LocallySignedCert":
@@ -142,4 +152,10 @@ export async function settle(): Promise<void> {
 /** A resource's URN, to check its parent chain (`...::parentType$childType::name`). */
 export function urnOf(resource: pulumi.Resource): Promise<string> {
     return promiseOf(resource.urn);
+}
+
+/** URNs of every resource registered so far (the mock monitor's own record; shows each parent chain). */
+export function registeredUrns(): string[] {
+    const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources?: () => Map<string, unknown> };
+    return [...(monitor.getRegisteredResources?.() ?? new Map()).keys()];
 }

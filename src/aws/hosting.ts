@@ -1,0 +1,130 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { IrsaInputError } from "../oidc/errors";
+import { DISCOVERY_PATH } from "../oidc/discovery";
+import { CloudFrontPriceClass, rejectCloudFrontOnlyFields, validateCloudFrontSettings } from "./cloudfront-settings";
+
+/** Where the discovery documents are published. */
+export interface HostingArgs {
+    /**
+     * "s3": a bucket whose two documents are public, read over its regional virtual-hosted endpoint; the issuer
+     * is https://<bucket>.s3.<region>.amazonaws.com. "cloudfront": a fully private bucket read only by a
+     * CloudFront distribution (Origin Access Control, SigV4); the issuer is https://<domainName>, or
+     * https://<id>.cloudfront.net without a domain. Changing it later changes the issuer (see the README).
+     * Plain (it decides the resources).
+     * @default "s3"
+     */
+    kind?: "s3" | "cloudfront";
+    /**
+     * CloudFront only. Custom domain of the issuer: a lowercase DNS name without scheme, path, port or
+     * trailing dot (the issuer becomes https://<domainName>). Needs `hostedZoneId` (the component requests an
+     * ACM certificate in us-east-1, validates it with DNS records and writes alias A/AAAA records) or
+     * `certificateArn` (yours; with it alone you point DNS at the distribution yourself), or both (your
+     * certificate, and the component writes the alias records). Plain: it is the issuer.
+     * @default undefined (the issuer is https://<distribution>.cloudfront.net)
+     */
+    domainName?: string;
+    /** CloudFront only. Route 53 public hosted zone ID of `domainName` ("Z..."; not "/hostedzone/Z..."). @default undefined */
+    hostedZoneId?: pulumi.Input<string>;
+    /**
+     * CloudFront only. Your ACM certificate for `domainName`, in us-east-1
+     * (arn:aws:acm:us-east-1:<account>:certificate/<id>); CloudFront takes no other region. @default undefined (made with `hostedZoneId`)
+     */
+    certificateArn?: pulumi.Input<string>;
+    /**
+     * CloudFront only. Edge locations that serve the documents. STS fetches them from AWS regions, so the
+     * cheapest class serves it well. @default "PriceClass_100"
+     */
+    priceClass?: pulumi.Input<CloudFrontPriceClass>;
+    /**
+     * CloudFront only. Cache TTLs in whole seconds, minTtl <= defaultTtl <= maxTtl, maxTtl >= 1. The objects
+     * carry Cache-Control max-age=300, which CloudFront honours within [minTtl, maxTtl], so a rotated JWKS
+     * reaches the edge within 5 minutes (STS also caches the JWKS itself). @default 0
+     */
+    minTtl?: pulumi.Input<number>;
+    /** CloudFront only. TTL of objects without Cache-Control (ours always have it), see `minTtl`. @default 300 */
+    defaultTtl?: pulumi.Input<number>;
+    /** CloudFront only. Upper bound of the edge TTL, see `minTtl`. @default 3600 */
+    maxTtl?: pulumi.Input<number>;
+    /**
+     * CloudFront only, with `hostedZoneId` and without `certificateArn`: the provider for the ACM certificate
+     * and its validation (e.g. other credentials). Their region is us-east-1 either way (a per-resource
+     * `region`), so the inherited provider works without it. Viewers get TLS 1.2 at least with a domain;
+     * without one CloudFront's default certificate fixes the security policy itself (TLSv1), which cannot be set.
+     * @default undefined (the inherited provider, region us-east-1)
+     */
+    usEast1Provider?: aws.Provider;
+}
+
+/** What every hosting gives the component: a bucket to upload to, and the issuer that serves it. */
+export interface Hosting {
+    /** The issuer URL the documents are served from (https, no trailing slash). */
+    issuerUrl: pulumi.Output<string>;
+    /** The bucket the documents go into. */
+    bucket: aws.s3.Bucket;
+    /** The bucket's name. */
+    bucketName: pulumi.Output<string>;
+    /** Per-resource region for the bucket's children (undefined: the provider's). */
+    region?: pulumi.Input<string>;
+    /** Resources that must exist before AWS can fetch the documents (bucket policy, distribution...). */
+    readiness: pulumi.Resource[];
+}
+
+/** Shared by every hosting: the bucket arguments the component controls. */
+export interface BucketSettings {
+    bucketName?: pulumi.Input<string>;
+    forceDestroy?: pulumi.Input<boolean>;
+    region?: pulumi.Input<string>;
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Checks the hosting kind and its settings (plain: they decide which resources exist). */
+export function validateHostingArgs(hosting: HostingArgs | undefined): "s3" | "cloudfront" {
+    const kind = hosting?.kind ?? "s3";
+    if (kind === "cloudfront") {
+        validateCloudFrontSettings(hosting!);
+        return kind;
+    }
+    if (kind !== "s3") {
+        throw new IrsaInputError("hosting.kind", kind, "is not a hosting kind", "use \"s3\" (the default) or \"cloudfront\"");
+    }
+    rejectCloudFrontOnlyFields(hosting ?? {}, kind);
+    return kind;
+}
+
+/** Object keys of the two documents, relative to the issuer. */
+export function documentKeys(jwksPath: string): { discovery: string; jwks: string } {
+    return { discovery: DISCOVERY_PATH, jwks: jwksPath };
+}
+
+/** Documents' cache lifetime: short, so a rotation is seen within minutes (STS also caches the JWKS itself). */
+export const DOCUMENT_CACHE_CONTROL = "public, max-age=300";
+
+export interface PublishedDocuments {
+    discovery: aws.s3.BucketObjectv2;
+    jwks: aws.s3.BucketObjectv2;
+}
+
+/** Uploads both documents (application/json) into the hosting's bucket: `${name}-discovery`, `${name}-jwks`. */
+export function publishDocuments(
+    name: string,
+    hosting: Hosting,
+    documents: { discoveryJson: pulumi.Input<string>; jwksJson: pulumi.Input<string>; jwksPath: string },
+    opts: { parent: pulumi.Resource },
+): PublishedDocuments {
+    const keys = documentKeys(documents.jwksPath);
+    const object = (suffix: string, key: string, content: pulumi.Input<string>) =>
+        new aws.s3.BucketObjectv2(
+            `${name}-${suffix}`,
+            {
+                bucket: hosting.bucket.bucket,
+                key,
+                content,
+                contentType: "application/json",
+                cacheControl: DOCUMENT_CACHE_CONTROL,
+                ...(hosting.region !== undefined ? { region: hosting.region } : {}),
+            },
+            { parent: opts.parent },
+        );
+    return { discovery: object("discovery", keys.discovery, documents.discoveryJson), jwks: object("jwks", keys.jwks, documents.jwksJson) };
+}

@@ -1,0 +1,86 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { PolicyDocument } from "../oidc/trust-policy";
+import { validateIssuerUrl } from "../oidc/discovery";
+import { s3IssuerUrl, validateBucketName } from "./names";
+import { BucketSettings, Hosting, documentKeys } from "./hosting";
+
+/**
+ * The bucket policy of the S3 hosting: anyone may s3:GetObject the two documents, and nothing else
+ * (no listing, no other keys). Pure.
+ */
+export function publicReadPolicy(bucketArn: string, objectKeys: readonly string[]): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "PublicReadOidcDocuments",
+                Effect: "Allow",
+                Principal: "*",
+                Action: "s3:GetObject",
+                Resource: objectKeys.map((key) => `${bucketArn}/${key}`),
+            },
+        ],
+    };
+}
+
+/**
+ * S3 hosting: a bucket with ACLs disabled (BucketOwnerEnforced), a public access block that still blocks
+ * ACLs but allows the bucket policy, and that policy. The issuer is the bucket's regional virtual-hosted
+ * URL, built from the bucket's `bucket` output and `issuerRegion` (the bucket's region).
+ */
+export function createS3Hosting(
+    name: string,
+    args: BucketSettings & { jwksPath: string; issuerRegion: pulumi.Input<string> },
+    opts: { parent: pulumi.Resource },
+): Hosting {
+    const parent = opts.parent;
+    const region = args.region !== undefined ? { region: args.region } : {};
+    const bucket = new aws.s3.Bucket(
+        `${name}-bucket`,
+        {
+            // Outputs are checked when known; plain names were checked before any resource was created.
+            ...(args.bucketName !== undefined ? { bucket: pulumi.output(args.bucketName).apply((b) => validateBucketName(b)) } : {}),
+            forceDestroy: args.forceDestroy ?? false,
+            ...(args.tags !== undefined ? { tags: args.tags } : {}),
+            ...region,
+        },
+        { parent },
+    );
+    const ownership = new aws.s3.BucketOwnershipControls(
+        `${name}-ownership`,
+        { bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" }, ...region },
+        { parent },
+    );
+    const accessBlock = new aws.s3.BucketPublicAccessBlock(
+        `${name}-public-access`,
+        {
+            bucket: bucket.bucket,
+            blockPublicAcls: true,
+            ignorePublicAcls: true,
+            // The documents are public through the bucket policy, and only through it.
+            blockPublicPolicy: false,
+            restrictPublicBuckets: false,
+            ...region,
+        },
+        { parent },
+    );
+    const keys = documentKeys(args.jwksPath);
+    const policy = new aws.s3.BucketPolicy(
+        `${name}-policy`,
+        {
+            bucket: bucket.bucket,
+            policy: bucket.arn.apply((arn) => JSON.stringify(publicReadPolicy(arn, [keys.discovery, keys.jwks]))),
+            ...region,
+        },
+        // New buckets block public policies until the access block says otherwise.
+        { parent, dependsOn: [accessBlock, ownership] },
+    );
+    return {
+        issuerUrl: pulumi.all([bucket.bucket, args.issuerRegion]).apply(([b, r]) => validateIssuerUrl(s3IssuerUrl(b, r), "issuerUrl")),
+        bucket,
+        bucketName: bucket.bucket,
+        region: args.region,
+        readiness: [policy],
+    };
+}

@@ -1,0 +1,20 @@
+// Public API: re-exports only.
+
+// Components.
+export { SelfHostedIrsa } from "./selfhosted-irsa";
+export type { SelfHostedIrsaArgs } from "./selfhosted-irsa-args";
+export type { SigningKeyArgs } from "./kubernetes/signing-key";
+export type { HostingArgs } from "./aws/hosting";
+export type { WebhookArgs } from "./kubernetes/webhook";
+export { IrsaRole } from "./aws/irsa-role";
+export type { IrsaRoleArgs, RoleForOptions } from "./aws/irsa-role";
+
+// Pure helpers (no resources): the documents and flags the component publishes, and its name checks.
+export { buildOidcDocuments, validateJwksPath } from "./oidc-documents";
+export type { OidcDocuments, OidcDocumentsInput } from "./oidc-documents";
+export { buildApiServerArgs } from "./kubernetes/api-server-args";
+export { publicReadPolicy } from "./aws/s3-hosting";
+export { s3IssuerUrl, validateBucketName } from "./aws/names";
+
+// The pure OIDC core (keys, JWKS, discovery, trust policy, tokens), for programmatic use.
+export * from "./oidc";

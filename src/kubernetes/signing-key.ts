@@ -1,0 +1,117 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { IrsaInputError, REDACTED } from "../oidc/errors";
+import { MIN_RSA_BITS, readPrivateKey, readPublicKey, splitPemBlocks } from "../oidc/keys";
+
+/**
+ * The service-account signing key. Give at most one of `privateKeyPem` and `publicKeyPems`; with neither,
+ * a key is generated with @pulumi/tls (kept, encrypted, in the stack state).
+ */
+export interface SigningKeyArgs {
+    /** Algorithm of a generated key (P-256 for "ECDSA"). Only without `privateKeyPem`/`publicKeyPems`. @default "RSA" */
+    algorithm?: "RSA" | "ECDSA";
+    /** Modulus size of a generated RSA key, at least 2048. Only with a generated RSA key. @default 2048 */
+    rsaBits?: number;
+    /**
+     * Your own private signing key (PEM: PKCS#1, PKCS#8 or SEC1; RSA 2048+ or P-256), the one the API server
+     * gets as --service-account-signing-key-file. Stored as a secret. @default undefined (generate one)
+     */
+    privateKeyPem?: pulumi.Input<string>;
+    /**
+     * Only the public keys, when the cluster keeps its private key (EKS Anywhere, k3s, RKE2 generate their
+     * own): the contents of --service-account-key-file. Nothing private is stored. @default undefined
+     */
+    publicKeyPems?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface ResolvedSigningKey {
+    /** The private key (PKCS#8 when generated), secret; undefined with `publicKeyPems`. */
+    privateKeyPem: pulumi.Output<string | undefined>;
+    /** The signing public keys (not secret), to publish first in the JWKS. */
+    publicKeyPems: pulumi.Output<string[]>;
+    /** The generated key, when one was generated. */
+    generated?: tls.PrivateKey;
+}
+
+const ARG = "signingKey";
+
+/** Checks signingKey args before anything is created; plain PEM strings are read now (messages never hold a key). */
+export function validateSigningKeyArgs(args: SigningKeyArgs | undefined): void {
+    if (args === undefined) {
+        return;
+    }
+    const own = args.privateKeyPem !== undefined;
+    const pub = args.publicKeyPems !== undefined;
+    if (own && pub) {
+        throw new IrsaInputError(ARG, "privateKeyPem and publicKeyPems", "sets both keys; they are mutually exclusive", "give `privateKeyPem` when you hold the signing key, or `publicKeyPems` when the cluster keeps it");
+    }
+    if (args.algorithm !== undefined && args.algorithm !== "RSA" && args.algorithm !== "ECDSA") {
+        throw new IrsaInputError(`${ARG}.algorithm`, args.algorithm, "is neither \"RSA\" nor \"ECDSA\"", "use \"RSA\" (the default) or \"ECDSA\" (P-256)");
+    }
+    if ((own || pub) && (args.algorithm !== undefined || args.rsaBits !== undefined)) {
+        const field = args.algorithm !== undefined ? "algorithm" : "rsaBits";
+        throw new IrsaInputError(`${ARG}.${field}`, args[field], "applies only to a generated key", `remove it: the algorithm and size are those of the key in \`${ARG}.${own ? "privateKeyPem" : "publicKeyPems"}\``);
+    }
+    if (args.rsaBits !== undefined) {
+        if (args.algorithm === "ECDSA") {
+            throw new IrsaInputError(`${ARG}.rsaBits`, args.rsaBits, "applies only to RSA keys", "remove it, or use algorithm \"RSA\"");
+        }
+        if (!Number.isInteger(args.rsaBits) || args.rsaBits < MIN_RSA_BITS) {
+            throw new IrsaInputError(`${ARG}.rsaBits`, args.rsaBits, `is not a whole number of at least ${MIN_RSA_BITS}`, `use ${MIN_RSA_BITS} (the default), 3072 or 4096`);
+        }
+    }
+    if (typeof args.privateKeyPem === "string") {
+        readPrivateKey(args.privateKeyPem, `${ARG}.privateKeyPem`);
+    } else if (own && args.privateKeyPem === null) {
+        throw new IrsaInputError(`${ARG}.privateKeyPem`, REDACTED, "is null", "pass the PEM text or leave it unset");
+    }
+    if (Array.isArray(args.publicKeyPems)) {
+        validatePublicKeyPems(args.publicKeyPems, `${ARG}.publicKeyPems`);
+    }
+}
+
+/** Reads every plain PEM text of a list now (Outputs are read when known); a list may not be empty. */
+export function validatePublicKeyPems(pems: readonly pulumi.Input<string>[], argument: string, allowEmpty = false): void {
+    if (pems.length === 0 && !allowEmpty) {
+        throw new IrsaInputError(argument, [], "holds no key", "pass the API server's public key(s): the contents of its --service-account-key-file");
+    }
+    pems.forEach((pem, i) => {
+        if (typeof pem === "string") {
+            const blocks = splitPemBlocks(pem);
+            (blocks.length > 0 ? blocks : [pem]).forEach((block) => readPublicKey(block, `${argument}[${i}]`));
+        }
+    });
+}
+
+/**
+ * Resolves the signing key: generates one with @pulumi/tls (`${name}-signing-key`), or takes the user's
+ * private key (wrapped as a secret) or public keys. The public half is never secret.
+ */
+export function resolveSigningKey(name: string, args: SigningKeyArgs | undefined, opts: { parent: pulumi.Resource }): ResolvedSigningKey {
+    if (args?.privateKeyPem !== undefined) {
+        const privateKeyPem = pulumi.secret(args.privateKeyPem);
+        const publicKeyPems = pulumi.unsecret(
+            privateKeyPem.apply((pem) => [readPrivateKey(pem, `${ARG}.privateKeyPem`).publicKey.spkiPem]),
+        );
+        return { privateKeyPem: privateKeyPem as pulumi.Output<string | undefined>, publicKeyPems };
+    }
+    if (args?.publicKeyPems !== undefined) {
+        const publicKeyPems = pulumi.output(args.publicKeyPems).apply((pems) => {
+            validatePublicKeyPems(pems, `${ARG}.publicKeyPems`);
+            return pems;
+        });
+        return { privateKeyPem: pulumi.secret(pulumi.output<string | undefined>(undefined)), publicKeyPems };
+    }
+    const algorithm = args?.algorithm ?? "RSA";
+    const generated = new tls.PrivateKey(
+        `${name}-signing-key`,
+        algorithm === "RSA" ? { algorithm, rsaBits: args?.rsaBits ?? MIN_RSA_BITS } : { algorithm, ecdsaCurve: "P256" },
+        { parent: opts.parent, additionalSecretOutputs: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"] },
+    );
+    return {
+        // PKCS#8, like the CLI's generated keys; kube-apiserver reads PKCS#1, PKCS#8 and SEC1 alike.
+        privateKeyPem: pulumi.secret(generated.privateKeyPemPkcs8) as pulumi.Output<string | undefined>,
+        publicKeyPems: generated.publicKeyPem.apply((pem) => [pem]),
+        generated,
+    };
+}
