@@ -57,7 +57,6 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
 
         const region: pulumi.Output<string> =
             args.region !== undefined ? pulumi.output(args.region) : aws.getRegionOutput({}, { parent }).region;
-        const signing = resolveSigningKey(name, args.signingKey, { parent });
 
         // One case per hosting kind; each returns the same Hosting shape (issuer, bucket, readiness).
         let hosting: Hosting;
@@ -78,6 +77,7 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
                 break;
         }
 
+        const signing = resolveSigningKey(name, args.signingKey, { parent }, hosting.issuerUrl);
         const documents = pulumi
             .all([hosting.issuerUrl, signing.publicKeyPems, pulumi.output(args.additionalPublicKeyPems ?? []), pulumi.output(args.legacyEmptyKid ?? false)])
             .apply(([issuerUrl, signingPems, extraPems, legacyEmptyKid]) =>

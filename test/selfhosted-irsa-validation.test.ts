@@ -62,7 +62,8 @@ describe("SelfHostedIrsa validation: exact messages, nothing registered", () => 
         names.push("my.cluster");
     });
     it("signing key combinations and sizes", () => {
-        rejects(bad("both"), { signingKey: { privateKeyPem: rsa, publicKeyPems: [pub] } }, "`signingKey` \"privateKeyPem and publicKeyPems\" sets both keys; they are mutually exclusive. Fix: give `privateKeyPem` when you hold the signing key, or `publicKeyPems` when the cluster keeps it");
+        rejects(bad("both"), { signingKey: { privateKeyPem: rsa, publicKeyPems: [pub] } }, "`signingKey` \"privateKeyPem and publicKeyPems\" sets more than one key source; they are mutually exclusive. Fix: give `privateKeyPem` when you hold the signing key, `publicKeyPems` when the cluster keeps it, or `fromCluster` to read them from the running cluster");
+        rejects(bad("both-cluster"), { signingKey: { publicKeyPems: [pub], fromCluster: {} } }, "`signingKey` \"publicKeyPems and fromCluster\" sets more than one key source; they are mutually exclusive. Fix: give `privateKeyPem` when you hold the signing key, `publicKeyPems` when the cluster keeps it, or `fromCluster` to read them from the running cluster");
         rejects(bad("bits"), { signingKey: { rsaBits: 1024 } }, "`signingKey.rsaBits` \"1024\" is not a whole number of at least 2048. Fix: use 2048 (the default), 3072 or 4096");
         rejects(bad("ecbits"), { signingKey: { algorithm: "ECDSA", rsaBits: 2048 } }, "`signingKey.rsaBits` \"2048\" applies only to RSA keys. Fix: remove it, or use algorithm \"RSA\"");
         rejects(bad("alg-own"), { signingKey: { algorithm: "RSA", privateKeyPem: rsa } }, "`signingKey.algorithm` \"RSA\" applies only to a generated key. Fix: remove it: the algorithm and size are those of the key in `signingKey.privateKeyPem`");

@@ -2,10 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { IrsaInputError, REDACTED } from "../oidc/errors";
 import { MIN_RSA_BITS, readPrivateKey, readPublicKey, splitPemBlocks } from "../oidc/keys";
+import { FromClusterArgs, readClusterPublicKeys } from "./cluster-keys";
 
 /**
- * The service-account signing key. Give at most one of `privateKeyPem` and `publicKeyPems`; with neither,
- * a key is generated with @pulumi/tls (kept, encrypted, in the stack state).
+ * The service-account signing key. Give at most one of `privateKeyPem`, `publicKeyPems` and `fromCluster`;
+ * with none, a key is generated with @pulumi/tls (kept, encrypted, in the stack state).
  */
 export interface SigningKeyArgs {
     /** Algorithm of a generated key (P-256 for "ECDSA"). Only without `privateKeyPem`/`publicKeyPems`. @default "RSA" */
@@ -22,6 +23,13 @@ export interface SigningKeyArgs {
      * own): the contents of --service-account-key-file. Nothing private is stored. @default undefined
      */
     publicKeyPems?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Read the public keys of a running cluster on every `pulumi up` (kubectl `get --raw /openid/v1/jwks`, or
+     * EKS Anywhere's `<cluster>-sa` secret) and republish them when they change. The cluster's own issuer must
+     * be the published one unless `allowIssuerMismatch`. Needs kubectl where `pulumi up` runs.
+     * @default undefined
+     */
+    fromCluster?: FromClusterArgs;
 }
 
 export interface ResolvedSigningKey {
@@ -41,16 +49,17 @@ export function validateSigningKeyArgs(args: SigningKeyArgs | undefined): void {
         return;
     }
     const own = args.privateKeyPem !== undefined;
-    const pub = args.publicKeyPems !== undefined;
-    if (own && pub) {
-        throw new IrsaInputError(ARG, "privateKeyPem and publicKeyPems", "sets both keys; they are mutually exclusive", "give `privateKeyPem` when you hold the signing key, or `publicKeyPems` when the cluster keeps it");
+    const pub = args.publicKeyPems !== undefined || args.fromCluster !== undefined;
+    const given = (["privateKeyPem", "publicKeyPems", "fromCluster"] as const).filter((k) => args[k] !== undefined);
+    if (given.length > 1) {
+        throw new IrsaInputError(ARG, given.join(" and "), "sets more than one key source; they are mutually exclusive", "give `privateKeyPem` when you hold the signing key, `publicKeyPems` when the cluster keeps it, or `fromCluster` to read them from the running cluster");
     }
     if (args.algorithm !== undefined && args.algorithm !== "RSA" && args.algorithm !== "ECDSA") {
         throw new IrsaInputError(`${ARG}.algorithm`, args.algorithm, "is neither \"RSA\" nor \"ECDSA\"", "use \"RSA\" (the default) or \"ECDSA\" (P-256)");
     }
     if ((own || pub) && (args.algorithm !== undefined || args.rsaBits !== undefined)) {
         const field = args.algorithm !== undefined ? "algorithm" : "rsaBits";
-        throw new IrsaInputError(`${ARG}.${field}`, args[field], "applies only to a generated key", `remove it: the algorithm and size are those of the key in \`${ARG}.${own ? "privateKeyPem" : "publicKeyPems"}\``);
+        throw new IrsaInputError(`${ARG}.${field}`, args[field], "applies only to a generated key", `remove it: the algorithm and size are those of the key in \`${ARG}.${given[0]}\``);
     }
     if (args.rsaBits !== undefined) {
         if (args.algorithm === "ECDSA") {
@@ -87,7 +96,11 @@ export function validatePublicKeyPems(pems: readonly pulumi.Input<string>[], arg
  * Resolves the signing key: generates one with @pulumi/tls (`${name}-signing-key`), or takes the user's
  * private key (wrapped as a secret) or public keys. The public half is never secret.
  */
-export function resolveSigningKey(name: string, args: SigningKeyArgs | undefined, opts: { parent: pulumi.Resource }): ResolvedSigningKey {
+export function resolveSigningKey(name: string, args: SigningKeyArgs | undefined, opts: { parent: pulumi.Resource }, issuerUrl: pulumi.Input<string>): ResolvedSigningKey {
+    if (args?.fromCluster !== undefined) {
+        const publicKeyPems = readClusterPublicKeys(args.fromCluster, issuerUrl, { parent: opts.parent });
+        return { privateKeyPem: pulumi.secret(pulumi.output<string | undefined>(undefined)), publicKeyPems };
+    }
     if (args?.privateKeyPem !== undefined) {
         const privateKeyPem = pulumi.secret(args.privateKeyPem);
         const publicKeyPems = pulumi.unsecret(
