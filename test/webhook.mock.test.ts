@@ -2,7 +2,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { RecordedResource, isSecret, promiseOf, resources, setupMocks, urnOf } from "./helpers/pulumi-mocks";
+import { RecordedResource, isSecret, isSecretValue, promiseOf, resources, reveal, setupMocks, urnOf } from "./helpers/pulumi-mocks";
 
 setupMocks();
 // Required after setMocks: resource modules must load with the mocks in place.
@@ -14,23 +14,6 @@ const RELEASE = "kubernetes:helm.sh/v3:Release";
 const TLS = "tls:index/";
 const fakePem = (kind: string, name: string) => `-----BEGIN ${kind}-----\nMOCK-${name}\n-----END ${kind}-----\n`;
 
-// Pulumi's wire signature of a secret: recorded inputs keep secrets as { [SIG]: SECRET_SIG, value }.
-const SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const isSecretValue = (v: any): boolean => typeof v === "object" && v !== null && v[SIG] === SECRET_SIG;
-/** The value inside recorded inputs with every secret wrapper removed. */
-function reveal(v: any): any {
-    if (isSecretValue(v)) {
-        return reveal(v.value);
-    }
-    if (Array.isArray(v)) {
-        return v.map(reveal);
-    }
-    if (typeof v === "object" && v !== null) {
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
-    }
-    return v;
-}
 
 class Parent extends pulumi.ComponentResource {
     constructor(name: string) {

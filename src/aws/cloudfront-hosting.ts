@@ -12,7 +12,7 @@ import {
     validateTtls,
 } from "./cloudfront-settings";
 import { BucketSettings, Hosting, documentKeys } from "./hosting";
-import { validateBucketName } from "./names";
+import { createDocumentBucket } from "./document-bucket";
 
 /** The CloudFront fields of `hosting` (the same names and meaning as on HostingArgs). */
 export interface CloudFrontHostingSettings {
@@ -63,30 +63,9 @@ export function createCloudFrontHosting(
     const plan = validateCloudFrontSettings(args.cloudfront);
     const cf = args.cloudfront;
     const parent = opts.parent;
-    const region = args.region !== undefined ? { region: args.region } : {};
     const tags = args.tags !== undefined ? { tags: args.tags } : {};
-
-    const bucket = new aws.s3.Bucket(
-        `${name}-bucket`,
-        {
-            ...(args.bucketName !== undefined ? { bucket: pulumi.output(args.bucketName).apply((b) => validateBucketName(b)) } : {}),
-            forceDestroy: args.forceDestroy ?? false,
-            ...tags,
-            ...region,
-        },
-        { parent },
-    );
-    const ownership = new aws.s3.BucketOwnershipControls(
-        `${name}-ownership`,
-        { bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" }, ...region },
-        { parent },
-    );
     // Fully private: only the distribution reads, through a policy S3 does not count as public.
-    const accessBlock = new aws.s3.BucketPublicAccessBlock(
-        `${name}-public-access`,
-        { bucket: bucket.bucket, blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true, ...region },
-        { parent },
-    );
+    const { bucket, ownership, accessBlock, region } = createDocumentBucket(name, args, false, { parent });
 
     const oac = new aws.cloudfront.OriginAccessControl(
         `${name}-oac`,

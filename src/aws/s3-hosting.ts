@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyDocument } from "../oidc/trust-policy";
 import { validateIssuerUrl } from "../oidc/discovery";
-import { s3IssuerUrl, validateBucketName } from "./names";
+import { createDocumentBucket } from "./document-bucket";
+import { s3IssuerUrl } from "./names";
 import { BucketSettings, Hosting, documentKeys } from "./hosting";
 
 /**
@@ -35,36 +36,7 @@ export function createS3Hosting(
     opts: { parent: pulumi.Resource },
 ): Hosting {
     const parent = opts.parent;
-    const region = args.region !== undefined ? { region: args.region } : {};
-    const bucket = new aws.s3.Bucket(
-        `${name}-bucket`,
-        {
-            // Outputs are checked when known; plain names were checked before any resource was created.
-            ...(args.bucketName !== undefined ? { bucket: pulumi.output(args.bucketName).apply((b) => validateBucketName(b)) } : {}),
-            forceDestroy: args.forceDestroy ?? false,
-            ...(args.tags !== undefined ? { tags: args.tags } : {}),
-            ...region,
-        },
-        { parent },
-    );
-    const ownership = new aws.s3.BucketOwnershipControls(
-        `${name}-ownership`,
-        { bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" }, ...region },
-        { parent },
-    );
-    const accessBlock = new aws.s3.BucketPublicAccessBlock(
-        `${name}-public-access`,
-        {
-            bucket: bucket.bucket,
-            blockPublicAcls: true,
-            ignorePublicAcls: true,
-            // The documents are public through the bucket policy, and only through it.
-            blockPublicPolicy: false,
-            restrictPublicBuckets: false,
-            ...region,
-        },
-        { parent },
-    );
+    const { bucket, ownership, accessBlock, region } = createDocumentBucket(name, args, true, { parent });
     const keys = documentKeys(args.jwksPath);
     const policy = new aws.s3.BucketPolicy(
         `${name}-policy`,

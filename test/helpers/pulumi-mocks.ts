@@ -159,3 +159,21 @@ export function registeredUrns(): string[] {
     const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources?: () => Map<string, unknown> };
     return [...(monitor.getRegisteredResources?.() ?? new Map()).keys()];
 }
+
+// Pulumi's wire signature of a secret: recorded inputs keep secrets as { [SIG]: SECRET_SIG, value }.
+const SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const isSecretValue = (v: any): boolean => typeof v === "object" && v !== null && v[SIG] === SECRET_SIG;
+/** The value inside recorded inputs with every secret wrapper removed. */
+export function reveal(v: any): any {
+    if (isSecretValue(v)) {
+        return reveal(v.value);
+    }
+    if (Array.isArray(v)) {
+        return v.map(reveal);
+    }
+    if (typeof v === "object" && v !== null) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
+    }
+    return v;
+}

@@ -1,0 +1,52 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { BucketSettings } from "./hosting";
+import { validateBucketName } from "./names";
+
+export interface DocumentBucket {
+    bucket: aws.s3.Bucket;
+    ownership: aws.s3.BucketOwnershipControls;
+    accessBlock: aws.s3.BucketPublicAccessBlock;
+    /** Spread into each child's args: the bucket's region when given, else nothing (the provider's). */
+    region: { region?: pulumi.Input<string> };
+}
+
+/**
+ * The bucket both hostings publish into: ACLs disabled (BucketOwnerEnforced; new buckets have them off
+ * since April 2023), and a public access block that always blocks ACLs. `publicPolicy` says whether the
+ * bucket policy may make the two documents public (S3 hosting) or the bucket stays fully private (CloudFront).
+ */
+export function createDocumentBucket(name: string, args: BucketSettings, publicPolicy: boolean, opts: { parent: pulumi.Resource }): DocumentBucket {
+    const parent = opts.parent;
+    const region = args.region !== undefined ? { region: args.region } : {};
+    const bucket = new aws.s3.Bucket(
+        `${name}-bucket`,
+        {
+            // Outputs are checked when known; plain names were checked before any resource was created.
+            ...(args.bucketName !== undefined ? { bucket: pulumi.output(args.bucketName).apply((b) => validateBucketName(b)) } : {}),
+            forceDestroy: args.forceDestroy ?? false,
+            ...(args.tags !== undefined ? { tags: args.tags } : {}),
+            ...region,
+        },
+        { parent },
+    );
+    const ownership = new aws.s3.BucketOwnershipControls(
+        `${name}-ownership`,
+        { bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" }, ...region },
+        { parent },
+    );
+    const accessBlock = new aws.s3.BucketPublicAccessBlock(
+        `${name}-public-access`,
+        {
+            bucket: bucket.bucket,
+            blockPublicAcls: true,
+            ignorePublicAcls: true,
+            // S3 hosting: the documents are public through the bucket policy, and only through it.
+            blockPublicPolicy: !publicPolicy,
+            restrictPublicBuckets: !publicPolicy,
+            ...region,
+        },
+        { parent },
+    );
+    return { bucket, ownership, accessBlock, region };
+}
