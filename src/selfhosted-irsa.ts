@@ -6,6 +6,7 @@ import { createOidcProvider } from "./aws/oidc-provider";
 import { createCloudFrontHosting } from "./aws/cloudfront-hosting";
 import { createS3Hosting } from "./aws/s3-hosting";
 import { buildApiServerArgs } from "./kubernetes/api-server-args";
+import { buildClusterConfig, DISTRIBUTIONS } from "./kubernetes/cluster-config";
 import { validateDns1123Label, validateDns1123Subdomain } from "./kubernetes/names";
 import { resolveSigningKey } from "./kubernetes/signing-key";
 import { createPodIdentityWebhook } from "./kubernetes/webhook";
@@ -43,6 +44,13 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
     public readonly privateKeyPem: pulumi.Output<string | undefined>;
     /** kube-apiserver flags (without "--"): service-account-issuer, service-account-jwks-uri, api-audiences. */
     public readonly apiServerArgs: pulumi.Output<Record<string, string>>;
+    /**
+     * What to set on the API server, per distribution (talos, kubeadm, k3s, rke2, eks-anywhere), as YAML
+     * without any private key; the same as `selfhosted-irsa cluster-config`.
+     */
+    public readonly clusterConfigs: pulumi.Output<Record<string, string>>;
+    /** Secret: the Talos machine-config patch with `cluster.serviceAccount.key`; undefined without a private key. */
+    public readonly talosSecretPatch: pulumi.Output<string | undefined>;
 
     private readonly componentName: string;
     private readonly tokenAudience: pulumi.Output<string>;
@@ -126,6 +134,15 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
         this.publicKeyPems = documents.publicKeyPems;
         this.privateKeyPem = signing.privateKeyPem;
         this.apiServerArgs = pulumi.all([hosting.issuerUrl, documents.jwksUri]).apply(([issuerUrl, jwksUri]) => buildApiServerArgs({ issuerUrl, jwksUri }));
+        const wiring = pulumi.all([hosting.issuerUrl, documents.jwksUri, documents.publicKeyPems]);
+        this.clusterConfigs = wiring.apply(([issuer, jwksUri, publicKeyPems]) =>
+            Object.fromEntries(DISTRIBUTIONS.map((distribution) => [distribution, buildClusterConfig({ distribution, issuer, jwksUri, publicKeyPems }).publicYaml])),
+        );
+        this.talosSecretPatch = pulumi.secret(
+            pulumi.all([wiring, signing.privateKeyPem]).apply(([[issuer, jwksUri], signingKeyPem]) =>
+                signingKeyPem === undefined ? undefined : buildClusterConfig({ distribution: "talos", issuer, jwksUri, signingKeyPem }).secretYaml,
+            ),
+        );
 
         this.registerOutputs({
             issuerUrl: this.issuerUrl,
@@ -139,6 +156,8 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
             publicKeyPems: this.publicKeyPems,
             privateKeyPem: this.privateKeyPem,
             apiServerArgs: this.apiServerArgs,
+            clusterConfigs: this.clusterConfigs,
+            talosSecretPatch: this.talosSecretPatch,
         });
     }
 
