@@ -42,7 +42,11 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
     public readonly publicKeyPems: pulumi.Output<string[]>;
     /** The private signing key (--service-account-signing-key-file), secret; undefined with `signingKey.publicKeyPems`. */
     public readonly privateKeyPem: pulumi.Output<string | undefined>;
-    /** kube-apiserver flags (without "--"): service-account-issuer, service-account-jwks-uri, api-audiences. */
+    /**
+     * kube-apiserver flags (without "--"): service-account-issuer and service-account-jwks-uri. `api-audiences`
+     * is deliberately absent: the webhook requests STS-audience tokens explicitly, and overriding the flag
+     * would change each distribution's own API audience (see README).
+     */
     public readonly apiServerArgs: pulumi.Output<Record<string, string>>;
     /**
      * What to set on the API server, per distribution (talos, kubeadm, k3s, rke2, eks-anywhere), as YAML

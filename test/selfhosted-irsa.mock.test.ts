@@ -160,7 +160,6 @@ describe("SelfHostedIrsa with the user's private key (S3 hosting)", () => {
         assert.deepEqual(out.apiServerArgs, {
             "service-account-issuer": ISSUER,
             "service-account-jwks-uri": `${ISSUER}/openid/v1/jwks`,
-            "api-audiences": ISSUER,
         });
     });
 

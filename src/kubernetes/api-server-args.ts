@@ -6,9 +6,10 @@ export interface ApiServerArgsInput {
     /** The published JWKS URL. */
     jwksUri: string;
     /**
-     * Audiences the API server accepts for its own authentication. NOT the STS audiences: listing
-     * "sts.amazonaws.com" here would let the API server accept the tokens pods send to AWS.
-     * @default [issuerUrl] (kube-apiserver's own default when the flag is unset)
+     * Audiences the API server accepts for its own authentication, only when you want to set them. NOT the STS
+     * audiences: "sts.amazonaws.com" here would let the API server accept the tokens pods send to AWS.
+     * @default not set: each distribution keeps its own (the issuers for kubeadm; Talos: the cluster endpoint;
+     * k3s/RKE2: their issuer plus ",k3s"/",rke2"), so in-cluster clients' tokens stay valid
      */
     apiAudiences?: string[];
 }
@@ -23,6 +24,6 @@ export function buildApiServerArgs(input: ApiServerArgsInput): Record<string, st
     return {
         "service-account-issuer": issuer,
         "service-account-jwks-uri": validateJwksUri(input.jwksUri),
-        "api-audiences": (input.apiAudiences ?? [issuer]).join(","),
+        ...(input.apiAudiences !== undefined ? { "api-audiences": input.apiAudiences.join(",") } : {}),
     };
 }
