@@ -181,8 +181,9 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
                 namespace,
                 serviceAccount,
                 policy,
-                audience: this.tokenAudience,
                 ...options,
+                // After the spread: `{ audience: undefined }` must not drop the component's audience.
+                audience: options?.audience ?? this.tokenAudience,
             },
             { parent: this },
         );
