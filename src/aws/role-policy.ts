@@ -1,83 +1,154 @@
 import * as pulumi from "@pulumi/pulumi";
 import { IrsaInputError } from "../oidc/errors";
-import { PolicyDocument } from "../oidc/trust-policy";
 import { validatePolicyArn } from "./names";
 
+// Pure: turns the policy shorthand of IrsaRole / roleFor into managed ARNs and named inline documents.
+// Plain values are checked now (before any resource exists); values that are Outputs (e.g. read from a
+// StackReference) can only be checked once known, inside an apply: a bad one then fails `pulumi up`/preview
+// at that resource instead of at construction.
+
 /**
- * What a role may do, in the long form every language can pass: managed policy ARNs and named inline
- * documents (JSON text or, from TypeScript, objects).
+ * An IAM policy document as an object. Statements are kept open (`object`) so NotAction, NotResource,
+ * Condition operators and Sids all type-check; only Version and Statement are checked.
  */
-export interface IrsaRolePolicyArgs {
-    /** Managed policies to attach (AWS-managed or your own). @default [] */
-    managedPolicyArns?: pulumi.Input<string>[];
-    /** Inline policy documents by name (IAM names: 1-128 of `[A-Za-z0-9+=,.@_-]`). @default {} */
-    inlinePolicies?: Record<string, pulumi.Input<string> | PolicyDocument>;
+export interface PolicyDocumentObject {
+    Version: string;
+    Id?: string;
+    Statement: object | object[];
 }
 
 /**
- * The TypeScript shorthand of `roleFor`/`IrsaRole`: a managed policy ARN, a list of them, a policy document
- * (object or JSON text), or the long form.
+ * The long form every language can pass: managed policy ARNs and inline documents by name
+ * (JSON text, or from TypeScript also objects).
  */
-export type RolePolicy = string | string[] | PolicyDocument | IrsaRolePolicyArgs;
+export interface RolePolicySet {
+    /** Managed policies to attach (AWS managed or your own), at most 20. @default [] */
+    managedPolicyArns?: pulumi.Input<string>[];
+    /** Inline policy documents keyed by policy name (1-128 of `A-Za-z0-9+=,.@_-`). @default {} */
+    inlinePolicies?: Record<string, pulumi.Input<string> | PolicyDocumentObject>;
+}
+
+/**
+ * The TypeScript shorthand for what the role may do: a managed policy ARN (plain string starting with
+ * "arn:"), a list of managed policy ARNs, a policy document (object, or JSON text), or the long form.
+ * An ARN or a document that is an Output goes in the long form, whose fields say which one it is.
+ */
+export type RolePolicy = string | pulumi.Input<string>[] | PolicyDocumentObject | RolePolicySet;
+
+export interface NormalizedInlinePolicy {
+    /** The IAM name of the inline policy. */
+    name: string;
+    /** The document, JSON text (checked now when plain, once known when an Output). */
+    document: pulumi.Input<string>;
+}
 
 export interface NormalizedRolePolicy {
     managedPolicyArns: pulumi.Input<string>[];
-    inlinePolicies: Array<{ name: string; document: pulumi.Input<string> }>;
+    inlinePolicies: NormalizedInlinePolicy[];
 }
 
-/** Name of the inline policy when a single document is given. */
+/** IAM name of the inline policy made from a single document (shorthand). */
 export const DEFAULT_INLINE_POLICY_NAME = "irsa";
+/** IAM quota: managed policies per role (10 by default, raisable to 20). */
+export const MAX_MANAGED_POLICIES = 20;
+const POLICY_VERSIONS = ["2012-10-17", "2008-10-17"];
 const INLINE_NAME = /^[\w+=,.@-]{1,128}$/;
 
-function isPolicyDocument(value: unknown): value is PolicyDocument {
-    return typeof value === "object" && value !== null && "Statement" in value;
-}
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** Checks a policy document (object, or JSON text once known) and returns it as JSON text. */
+/** Checks a policy document (object, or JSON text) and returns it as JSON text (text is kept as given). */
 export function policyDocumentJson(document: unknown, argument: string): string {
     let parsed: unknown = document;
     if (typeof document === "string") {
         try {
             parsed = JSON.parse(document);
         } catch {
-            throw new IrsaInputError(argument, document, "is neither a policy ARN nor JSON", "pass a managed policy ARN or a policy document such as {\"Version\":\"2012-10-17\",\"Statement\":[...]}");
+            throw new IrsaInputError(argument, document, "is neither a managed policy ARN nor JSON", "pass a managed policy ARN (\"arn:aws:iam::aws:policy/...\") or a policy document {\"Version\":\"2012-10-17\",\"Statement\":[...]}");
         }
     }
-    const doc = parsed as { Version?: unknown; Statement?: unknown };
-    if (typeof doc !== "object" || doc === null || doc.Version !== "2012-10-17" || !(Array.isArray(doc.Statement) ? doc.Statement.length > 0 : typeof doc.Statement === "object" && doc.Statement !== null)) {
-        throw new IrsaInputError(argument, parsed, "is not an IAM policy document (it needs \"Version\": \"2012-10-17\" and at least one Statement)", "add the Version and Statement fields");
+    if (!isObject(parsed)) {
+        throw new IrsaInputError(argument, parsed, "is not an IAM policy document", "pass an object {\"Version\":\"2012-10-17\",\"Statement\":[...]}");
+    }
+    if (typeof parsed.Version !== "string" || !POLICY_VERSIONS.includes(parsed.Version)) {
+        throw new IrsaInputError(argument, parsed, "has no policy language Version (\"2012-10-17\")", "add \"Version\": \"2012-10-17\" (without it IAM falls back to 2008-10-17, which has no policy variables)");
+    }
+    const statement = parsed.Statement;
+    if (!(Array.isArray(statement) ? statement.length > 0 && statement.every(isObject) : isObject(statement))) {
+        throw new IrsaInputError(argument, parsed, "has no Statement (an object or a non-empty list of objects)", "add \"Statement\": [{\"Effect\": \"Allow\", \"Action\": ..., \"Resource\": ...}]");
     }
     return typeof document === "string" ? document : JSON.stringify(document);
 }
 
-/** A plain string is checked now; an Output once its value is known (the failure then stops `pulumi up`). */
-function checkedWhenKnown(value: pulumi.Input<string>, check: (v: string) => string): pulumi.Input<string> {
-    return typeof value === "string" ? check(value) : pulumi.output(value).apply(check);
+/** Checks an inline policy name (IAM: 1-128 of letters, digits and `+=,.@_-`). */
+export function validateInlinePolicyName(name: string, argument: string): string {
+    if (typeof name !== "string" || !INLINE_NAME.test(name)) {
+        throw new IrsaInputError(argument, name, "is not an inline policy name (1 to 128 letters, digits or + = , . @ _ -)", "rename the policy, e.g. \"s3-read\"");
+    }
+    return name;
 }
 
-function longForm(policy: IrsaRolePolicyArgs, argument: string): NormalizedRolePolicy {
-    const managedPolicyArns = (policy.managedPolicyArns ?? []).map((arn, i) => checkedWhenKnown(arn, (v) => validatePolicyArn(v, `${argument}.managedPolicyArns[${i}]`)));
-    const inlinePolicies = Object.keys(policy.inlinePolicies ?? {})
-        .sort() // object key order must not reorder resources between runs
+/** A plain string is checked now; an Output once its value is known. */
+function checkedWhenKnown(value: pulumi.Input<string>, check: (v: string) => string): pulumi.Input<string> {
+    return pulumi.Output.isInstance(value) || isPromiseLike(value) ? pulumi.output(value).apply(check) : check(value as string);
+}
+
+function isPromiseLike(value: unknown): boolean {
+    return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
+}
+
+function managedArns(arns: unknown, argument: string): pulumi.Input<string>[] {
+    if (arns === undefined) {
+        return [];
+    }
+    if (!Array.isArray(arns)) {
+        throw new IrsaInputError(argument, arns, "is not a list of managed policy ARNs", "pass e.g. [\"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\"]");
+    }
+    return arns.map((arn, i) => checkedWhenKnown(arn, (v) => validatePolicyArn(v, `${argument}[${i}]`)));
+}
+
+function inlineDocuments(policies: unknown, argument: string): NormalizedInlinePolicy[] {
+    if (policies === undefined) {
+        return [];
+    }
+    if (!isObject(policies) || pulumi.Output.isInstance(policies)) {
+        throw new IrsaInputError(argument, policies, "is not a map of policy name to document", "pass e.g. { \"s3-read\": {\"Version\":\"2012-10-17\",\"Statement\":[...]} }");
+    }
+    // Sorted: object key order must not reorder resources between runs.
+    return Object.keys(policies)
+        .sort()
         .map((name) => {
-            if (!INLINE_NAME.test(name)) {
-                throw new IrsaInputError(`${argument}.inlinePolicies`, name, "is not a valid inline policy name (1-128 of A-Z a-z 0-9 + = , . @ _ -)", "rename the policy, e.g. \"s3-read\"");
-            }
-            const doc = policy.inlinePolicies![name];
-            const label = `${argument}.inlinePolicies.${name}`;
-            const document = isPolicyDocument(doc) ? policyDocumentJson(doc, label) : checkedWhenKnown(doc, (v) => policyDocumentJson(v, label));
+            validateInlinePolicyName(name, `${argument}.${name}`);
+            const doc = policies[name] as pulumi.Input<string> | PolicyDocumentObject;
+            const label = `${argument}.${name}`;
+            const document = typeof doc === "string" || pulumi.Output.isInstance(doc) || isPromiseLike(doc)
+                ? checkedWhenKnown(doc as pulumi.Input<string>, (v) => policyDocumentJson(v, label))
+                : policyDocumentJson(doc, label);
             return { name, document };
         });
-    return { managedPolicyArns, inlinePolicies };
+}
+
+/** Joins an argument path: "" + "managedPolicyArns" → "managedPolicyArns"; "policy" + ... → "policy.managedPolicyArns". */
+const join = (prefix: string, field: string): string => (prefix === "" ? field : `${prefix}.${field}`);
+
+/** The long form (also the IrsaRole fields `managedPolicyArns` / `inlinePolicies`, with prefix ""). */
+export function normalizeRolePolicySet(set: RolePolicySet, prefix: string): NormalizedRolePolicy {
+    return {
+        managedPolicyArns: managedArns(set.managedPolicyArns, join(prefix, "managedPolicyArns")),
+        inlinePolicies: inlineDocuments(set.inlinePolicies, join(prefix, "inlinePolicies")),
+    };
 }
 
 /**
  * Turns any accepted policy form into managed ARNs and named inline documents, checking what is known now.
- * A string is an ARN when it starts with "arn:", otherwise a JSON document.
+ * A plain string is an ARN when it starts with "arn:", otherwise a JSON document; a single document becomes
+ * the inline policy named "irsa".
  */
 export function normalizeRolePolicy(policy: RolePolicy | undefined, argument = "policy"): NormalizedRolePolicy {
     if (policy === undefined) {
         return { managedPolicyArns: [], inlinePolicies: [] };
+    }
+    if (pulumi.Output.isInstance(policy) || isPromiseLike(policy)) {
+        throw new IrsaInputError(argument, "(an Output)", "is an Output, so whether it is an ARN or a document is not known before deployment", "use { managedPolicyArns: [arn] } or { inlinePolicies: { name: json } }");
     }
     if (typeof policy === "string") {
         return policy.startsWith("arn:")
@@ -85,13 +156,65 @@ export function normalizeRolePolicy(policy: RolePolicy | undefined, argument = "
             : { managedPolicyArns: [], inlinePolicies: [{ name: DEFAULT_INLINE_POLICY_NAME, document: policyDocumentJson(policy, argument) }] };
     }
     if (Array.isArray(policy)) {
-        return { managedPolicyArns: policy.map((arn, i) => validatePolicyArn(arn, `${argument}[${i}]`)), inlinePolicies: [] };
+        return { managedPolicyArns: managedArns(policy, argument), inlinePolicies: [] };
     }
-    if (isPolicyDocument(policy)) {
-        return { managedPolicyArns: [], inlinePolicies: [{ name: DEFAULT_INLINE_POLICY_NAME, document: policyDocumentJson(policy, argument) }] };
-    }
-    if (typeof policy === "object" && policy !== null && ("managedPolicyArns" in policy || "inlinePolicies" in policy)) {
-        return longForm(policy, argument);
+    if (isObject(policy)) {
+        const keys = Object.keys(policy);
+        const isSet = keys.length > 0 && keys.every((k) => k === "managedPolicyArns" || k === "inlinePolicies");
+        if ("Statement" in policy || "Version" in policy) {
+            return { managedPolicyArns: [], inlinePolicies: [{ name: DEFAULT_INLINE_POLICY_NAME, document: policyDocumentJson(policy, argument) }] };
+        }
+        if (isSet) {
+            return normalizeRolePolicySet(policy as RolePolicySet, argument);
+        }
     }
     throw new IrsaInputError(argument, policy, "is not a policy", "pass a managed policy ARN, a list of ARNs, a policy document, or { managedPolicyArns, inlinePolicies }");
+}
+
+/**
+ * Joins the `policy` shorthand with the `managedPolicyArns` / `inlinePolicies` fields and checks the whole:
+ * no inline name twice, no plain ARN twice, at most 20 managed policies.
+ */
+export function combineRolePolicies(shorthand: NormalizedRolePolicy, fields: NormalizedRolePolicy): NormalizedRolePolicy {
+    const managedPolicyArns = [...shorthand.managedPolicyArns, ...fields.managedPolicyArns];
+    const inlinePolicies = [...shorthand.inlinePolicies, ...fields.inlinePolicies];
+    const names = new Set<string>();
+    for (const p of inlinePolicies) {
+        if (names.has(p.name)) {
+            throw new IrsaInputError("inlinePolicies", p.name, "names an inline policy twice (in `policy` and in `inlinePolicies`)", "give each inline policy its own name");
+        }
+        names.add(p.name);
+    }
+    const arns = new Set<string>();
+    for (const arn of managedPolicyArns) {
+        if (typeof arn === "string") {
+            if (arns.has(arn)) {
+                throw new IrsaInputError("managedPolicyArns", arn, "is attached twice", "list each managed policy once");
+            }
+            arns.add(arn);
+        }
+    }
+    if (managedPolicyArns.length > MAX_MANAGED_POLICIES) {
+        throw new IrsaInputError("managedPolicyArns", `${managedPolicyArns.length} policies`, `are more than the ${MAX_MANAGED_POLICIES} managed policies IAM attaches to one role`, "merge policies into fewer customer managed policies or inline documents");
+    }
+    return { managedPolicyArns, inlinePolicies };
+}
+
+/**
+ * Stable resource-name suffix of a managed policy attachment. A plain ARN is keyed by itself (account or
+ * "aws", then path and name), so adding or removing another ARN never renames, and thus never replaces and
+ * detaches, this one. An ARN that is an Output can only be keyed by its position (`0`, `1`, ...).
+ */
+export function attachmentKey(arn: pulumi.Input<string>, index: number): string {
+    if (typeof arn !== "string") {
+        return String(index);
+    }
+    const match = /^arn:[^:]+:iam::([^:]+):policy\/(.+)$/.exec(arn);
+    // validatePolicyArn has already passed, so match is set; the fallback only keeps the type total.
+    return match ? `${match[1]}-${match[2].replace(/\//g, "-")}` : String(index);
+}
+
+/** Resource-name suffix of an inline policy: the single-document default keeps the short `-policy`. */
+export function inlinePolicySuffix(policyName: string): string {
+    return policyName === DEFAULT_INLINE_POLICY_NAME ? "policy" : `policy-${policyName}`;
 }

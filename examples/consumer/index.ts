@@ -1,0 +1,52 @@
+// An application team's stack: the cluster's IRSA (issuer, IAM OIDC provider, webhook) belongs to the platform
+// stack; this stack only reads its two outputs and makes roles for its own service accounts.
+//   pulumi config set irsaStack my-org/irsa/prod
+//   pulumi config set kubeconfig --secret "$(cat ~/.kube/config)"   # for createServiceAccount
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { IrsaRole } from "selfhosted-irsa";
+
+const config = new pulumi.Config();
+const platform = new pulumi.StackReference(config.require("irsaStack"));
+// Outputs of the platform stack's SelfHostedIrsa. They are Outputs here, so IrsaRole checks them (ARN form,
+// https issuer, and that the provider is the issuer's) once known: a mismatch stops the deployment at the Role.
+const cluster = {
+    oidcProviderArn: platform.requireOutput("oidcProviderArn") as pulumi.Output<string>,
+    issuerUrl: platform.getOutput("issuerUrl") as pulumi.Output<string>,
+};
+
+// The ServiceAccount is created in the cluster through this kubeconfig (the namespace must exist).
+const kubernetes = new k8s.Provider("cluster", { kubeconfig: config.requireSecret("kubeconfig") });
+
+// An AWS managed policy: the Role, one RolePolicyAttachment, and the annotated ServiceAccount
+// billing/reader (role-arn, audience, sts-regional-endpoints).
+const reader = new IrsaRole(
+    "billing-reader",
+    {
+        ...cluster,
+        namespace: "billing",
+        serviceAccount: "reader",
+        policy: "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+        createServiceAccount: true,
+        stsRegionalEndpoints: true,
+        tags: { team: "billing" },
+    },
+    { providers: [kubernetes] },
+);
+
+// An inline document: the Role and one RolePolicy named "irsa". The pods use their own ServiceAccount
+// orders/worker, annotated with `eks.amazonaws.com/role-arn` = workerRoleArn.
+const worker = new IrsaRole("orders-worker", {
+    ...cluster,
+    namespace: "orders",
+    serviceAccount: "worker",
+    policy: {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::orders-archive/*" }],
+    },
+    maxSessionDuration: 7200,
+});
+
+export const readerRoleArn = reader.roleArn;
+export const readerServiceAccount = pulumi.interpolate`${reader.namespace}/${reader.serviceAccountName}`;
+export const workerRoleArn = worker.roleArn;
