@@ -7,7 +7,6 @@ import { createCloudFrontHosting } from "./aws/cloudfront-hosting";
 import { createS3Hosting } from "./aws/s3-hosting";
 import { buildApiServerArgs } from "./kubernetes/api-server-args";
 import { buildClusterConfig, DISTRIBUTIONS } from "./kubernetes/cluster-config";
-import { validateDns1123Label, validateDns1123Subdomain } from "./kubernetes/names";
 import { resolveSigningKey } from "./kubernetes/signing-key";
 import { createPodIdentityWebhook } from "./kubernetes/webhook";
 import { buildOidcDocuments } from "./oidc-documents";
@@ -171,8 +170,6 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
      * TypeScript only; other languages use the IrsaRole component directly.
      */
     public roleFor(namespace: string, serviceAccount: string, policy: IrsaRoleArgs["policy"], options?: RoleForOptions): IrsaRole {
-        validateDns1123Label(namespace, "namespace");
-        validateDns1123Subdomain(serviceAccount, "serviceAccount");
         return new IrsaRole(
             `${this.componentName}-${namespace}-${serviceAccount}`,
             {

@@ -115,6 +115,13 @@ describe("SelfHostedIrsa validation: exact messages, nothing registered", () => 
         await settleAll();
         assert.equal(resources.filter((r) => r.name.startsWith("ok-team") || r.name.startsWith("ok-Team")).length, 0);
     });
+    it("roleFor leaves the name rules to IrsaRole, so a wildcard asked for by name is accepted", async () => {
+        const c = new SelfHostedIrsa("wild", { signingKey: { privateKeyPem: rsa }, webhook: { enabled: false } });
+        const role = c.roleFor("team-*", "*", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", { subjectMatch: "wildcard" });
+        const trust = JSON.parse(await new Promise<string>((resolve) => role.trustPolicy.apply(resolve)));
+        assert.deepEqual(Object.values(trust.Statement[0].Condition.StringLike), ["system:serviceaccount:team-*:*"]);
+        assert.throws(() => c.roleFor("team-*", "x", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"), /^IrsaInputError: `namespace` "team-\*" is not a DNS-1123 label/);
+    });
     after(async () => {
         await settleAll();
         const registered = registeredUrns().map((u) => u.split("::")[3]);
