@@ -70,11 +70,11 @@ export function validateAutoBucketPrefix(componentName: string, suffix = "bucket
 }
 
 // AWS region codes: us-east-1, us-gov-west-1, cn-north-1, eusc-de-east-1 (not AZs like us-east-1a).
-const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+export const AWS_REGION_CODE = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 
 /** Checks an AWS region code. */
 export function validateAwsRegion(region: string, argument = "region"): string {
-    if (typeof region !== "string" || !REGION.test(region)) {
+    if (typeof region !== "string" || !AWS_REGION_CODE.test(region)) {
         throw new IrsaInputError(argument, region, "is not an AWS region code", "use a region code such as \"eu-west-1\", not an availability zone or a display name");
     }
     return region;

@@ -1,6 +1,7 @@
 // Pure: args, validation and the Helm values of the pod identity webhook chart. Only a type import from
 // @pulumi/pulumi (erased at compile time), so this file loads and tests without the Pulumi runtime.
 import type { Input } from "@pulumi/pulumi";
+import { AWS_REGION_CODE } from "../aws/names";
 import { IrsaInputError } from "../oidc/errors";
 import { validateDns1123Label } from "./names";
 
@@ -147,8 +148,6 @@ function isKnown(value: unknown): boolean {
     return !(typeof (value as { then?: unknown }).then === "function" || (value as { __pulumiOutput?: unknown }).__pulumiOutput);
 }
 
-// AWS region codes: us-east-1, us-gov-west-1, cn-north-1, eusc-de-east-1, us-isob-east-1 (not AZs like us-east-1a).
-const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 
 export function validateRegion(region: unknown, argument = `${ARG}.region`): string {
     if (region === undefined || region === null || region === "") {
@@ -159,7 +158,7 @@ export function validateRegion(region: unknown, argument = `${ARG}.region`): str
             "set it to the stack's AWS region, e.g. \"eu-west-1\"",
         );
     }
-    if (typeof region !== "string" || !REGION.test(region)) {
+    if (typeof region !== "string" || !AWS_REGION_CODE.test(region)) {
         throw new IrsaInputError(argument, region, "is not an AWS region code", "use a region code such as \"eu-west-1\" or \"us-gov-west-1\", not an availability zone or a display name");
     }
     return region;

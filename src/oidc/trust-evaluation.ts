@@ -1,8 +1,8 @@
 import { issuerHost } from "./discovery";
 import { Finding, fail, pass } from "./findings";
+import { OIDC_PROVIDER_ARN } from "./trust-policy";
 
 const WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity";
-const PROVIDER_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:oidc-provider\/(.+)$/;
 /** The string operators IAM offers; `ForAnyValue:`/`ForAllValues:` and `IfExists` are handled around them. */
 const OPERATORS = ["StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike"] as const;
 type Operator = (typeof OPERATORS)[number];
@@ -149,7 +149,7 @@ export function checkTrustPolicy(args: TrustCheckArgs): Finding[] {
     const findings = [pass("trust.json", `the trust policy has ${parsed.statements.length} statement(s)`)];
     const host = issuerHost(args.issuer);
     const allow = parsed.statements.filter((s) => s.effect === "Allow");
-    const forProvider = allow.filter((s) => s.federated.some((f) => PROVIDER_ARN.exec(f)?.[2] === host));
+    const forProvider = allow.filter((s) => s.federated.some((f) => OIDC_PROVIDER_ARN.exec(f)?.[2] === host));
     if (forProvider.length === 0) {
         const named = [...new Set(allow.flatMap((s) => s.federated))];
         findings.push(

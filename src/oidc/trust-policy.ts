@@ -37,7 +37,8 @@ export interface TrustPolicyArgs {
     subjectMatch?: "exact" | "wildcard";
 }
 
-const OIDC_PROVIDER_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:oidc-provider\/(.+)$/;
+/** An IAM OIDC provider ARN; group 2 is the issuer host (and path) it was registered for. */
+export const OIDC_PROVIDER_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:oidc-provider\/(.+)$/;
 
 /** The `sub` claim kube-apiserver writes for a service account token. */
 export function serviceAccountSubject(namespace: string, serviceAccount: string): string {
