@@ -1,0 +1,128 @@
+// `pulumi package add` without a Pulumi CLI: start this package as the nodejs host does, ask it over gRPC for
+// its plugin info and schema, and check the schema against the TypeScript contract and the committed snapshot.
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { canonicalSchemaText, PackageSchema, REPO_ROOT, RunningPlugin, SCHEMA_SNAPSHOT, SchemaProperty, startPlugin } from "./helpers/plugin-host";
+import { schemaProblems, refTarget } from "./helpers/schema-checks";
+
+const PACKAGE_VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).version;
+const SELF_HOSTED_IRSA = "selfhosted-irsa:index:SelfHostedIrsa";
+const IRSA_ROLE = "selfhosted-irsa:index:IrsaRole";
+
+describe("the package as a Pulumi plugin (run-plugin + gRPC)", { timeout: 180_000 }, () => {
+    let plugin: RunningPlugin;
+    let consumerDir: string;
+    let schemaText: string | undefined;
+    let schemaError: Error | undefined;
+    let schema: PackageSchema;
+
+    before(async () => {
+        // The host runs the plugin from the consumer's project directory, not from the plugin's.
+        consumerDir = fs.mkdtempSync(path.join(os.tmpdir(), "irsa-consumer-"));
+        plugin = await startPlugin(REPO_ROOT, consumerDir);
+        try {
+            schemaText = await plugin.getSchemaText();
+            schema = JSON.parse(schemaText) as PackageSchema;
+        } catch (e) {
+            schemaError = e as Error;
+        }
+    });
+    after(async () => {
+        await plugin?.stop();
+        fs.rmSync(consumerDir, { recursive: true, force: true });
+    });
+
+    /** The schema, or a failure that quotes the analyzer (it stops at its first rejected type). */
+    function theSchema(): PackageSchema {
+        if (schemaError) {
+            assert.fail(`the schema analyzer (@pulumi/pulumi/provider/experimental) rejected the components, so \`pulumi package add\` cannot work:\n  ${schemaError.message}`);
+        }
+        return schema;
+    }
+
+    it("GetPluginInfo reports package.json's version", async () => {
+        assert.equal(await plugin.getPluginInfo(), PACKAGE_VERSION);
+    });
+
+    it("GetSchema succeeds: the analyzer accepts both components", () => {
+        theSchema();
+    });
+
+    it("the schema names the package and reports package.json's version", () => {
+        const s = theSchema();
+        assert.equal(s.name, "selfhosted-irsa");
+        assert.equal(s.version, PACKAGE_VERSION);
+    });
+
+    it("both components are resources of the index module", () => {
+        const s = theSchema();
+        assert.deepEqual(Object.keys(s.resources).sort(), [IRSA_ROLE, SELF_HOSTED_IRSA]);
+        for (const token of [IRSA_ROLE, SELF_HOSTED_IRSA]) {
+            assert.equal(s.resources[token].isComponent, true, token);
+        }
+    });
+
+    it("SelfHostedIrsa's outputs are exactly its public readonly fields (no private state published)", () => {
+        const r = theSchema().resources[SELF_HOSTED_IRSA];
+        assert.deepEqual(Object.keys(r.properties ?? {}).sort(), [
+            "apiServerArgs", "bucketName", "clusterConfigs", "discoveryDocument", "issuerHost", "issuerUrl", "jwks", "jwksUri",
+            "keyIds", "oidcProviderArn", "privateKeyPem", "publicKeyPems", "talosSecretPatch",
+        ]);
+        const p = r.properties!;
+        assert.deepEqual(p.keyIds, { ...p.keyIds, type: "array", items: { type: "string" } });
+        assert.equal(p.apiServerArgs.type, "object");
+        assert.deepEqual(p.apiServerArgs.additionalProperties, { type: "string" });
+        // Undefined without a private key (signingKey.publicKeyPems), so never required.
+        for (const optional of ["privateKeyPem", "talosSecretPatch"]) {
+            assert.ok(!(r.required ?? []).includes(optional), `${optional} must not be a required output`);
+        }
+    });
+
+    it("SelfHostedIrsa's inputs: every documented argument, all optional", () => {
+        const r = theSchema().resources[SELF_HOSTED_IRSA];
+        const inputs = Object.keys(r.inputProperties ?? {});
+        for (const name of ["signingKey", "additionalPublicKeyPems", "legacyEmptyKid", "hosting", "bucketName", "forceDestroy", "audiences", "existingOidcProviderArn", "thumbprints", "webhook", "region", "tags"]) {
+            assert.ok(inputs.includes(name), `input ${name} missing; inputs: ${inputs.join(", ")}`);
+        }
+        assert.deepEqual(r.requiredInputs ?? [], []);
+        assert.deepEqual(r.inputProperties!.audiences, { ...r.inputProperties!.audiences, type: "array", items: { type: "string" } });
+        assert.deepEqual(r.inputProperties!.tags, { ...r.inputProperties!.tags, type: "object", additionalProperties: { type: "string" } });
+    });
+
+    it("IrsaRole: required subject and provider, typed policies, its outputs", () => {
+        const r = theSchema().resources[IRSA_ROLE];
+        assert.deepEqual([...(r.requiredInputs ?? [])].sort(), ["issuerUrl", "namespace", "oidcProviderArn", "serviceAccount"]);
+        const inputs = r.inputProperties ?? {};
+        assert.deepEqual(inputs.managedPolicyArns, { ...inputs.managedPolicyArns, type: "array", items: { type: "string" } });
+        assert.deepEqual(inputs.inlinePolicies, { ...inputs.inlinePolicies, type: "object", additionalProperties: { type: "string" } });
+        for (const name of ["audience", "roleName", "rolePath", "maxSessionDuration", "permissionsBoundary", "createServiceAccount", "subjectMatch"]) {
+            assert.ok(name in inputs, `input ${name} missing`);
+        }
+        assert.deepEqual(Object.keys(r.properties ?? {}).sort(), ["namespace", "roleArn", "roleName", "serviceAccountName", "trustPolicy"]);
+        assert.deepEqual([...(r.required ?? [])].sort(), ["namespace", "roleArn", "roleName", "serviceAccountName", "trustPolicy"]);
+    });
+
+    it("string choices are enums with the values TypeScript callers pass", () => {
+        const s = theSchema();
+        const enumValues = (p: SchemaProperty | undefined) => (refTarget(s, p)?.enum ?? []).map((e) => e.value).sort();
+        const hosting = refTarget(s, s.resources[SELF_HOSTED_IRSA].inputProperties!.hosting);
+        const signingKey = refTarget(s, s.resources[SELF_HOSTED_IRSA].inputProperties!.signingKey);
+        assert.deepEqual(enumValues(hosting?.properties?.kind), ["cloudfront", "s3"]);
+        assert.deepEqual(enumValues(signingKey?.properties?.algorithm), ["ECDSA", "RSA"]);
+        assert.deepEqual(enumValues(s.resources[IRSA_ROLE].inputProperties!.subjectMatch), ["exact", "wildcard"]);
+        assert.deepEqual(enumValues(hosting?.properties?.priceClass), ["PriceClass_100", "PriceClass_200", "PriceClass_All"]);
+    });
+
+    it("no dangling references, no provider-typed args, a description on everything", () => {
+        assert.deepEqual(schemaProblems(theSchema()), []);
+    });
+
+    it("equals the committed schema.json (regenerate with `npm run schema` and review the diff)", () => {
+        const text = canonicalSchemaText(theSchema());
+        assert.ok(fs.existsSync(SCHEMA_SNAPSHOT), "schema.json is missing: run `npm run schema`");
+        assert.equal(text, fs.readFileSync(SCHEMA_SNAPSHOT, "utf8"), "the public API changed: run `npm run schema` and commit schema.json");
+    });
+});
