@@ -17,3 +17,18 @@ export function readFlagFile(path: string, flag: string): string {
 export async function readFlagFileOrStdin(path: string, flag: string, io: CliIo): Promise<string> {
     return path === "-" ? io.readStdin() : readFlagFile(path, flag);
 }
+
+/**
+ * Reads a flag's PEM file. An empty or binary (DER) file fails here, naming the flag and the file, rather
+ * than later as "`--key[0]` "" is not a PEM key" with the file's bytes as the value.
+ */
+export function readPemFlagFile(path: string, flag: string): string {
+    const text = readFlagFile(path, flag);
+    if (text.trim() === "") {
+        throw new IrsaInputError(flag, path, "is empty", `pass a PEM key file to ${flag}`);
+    }
+    if (!text.includes("-----BEGIN ") && /[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text)) {
+        throw new IrsaInputError(flag, path, "is binary (DER?), not a PEM text file", `convert it first: openssl pkey -inform DER -in ${path} -out key.pem (add -pubin for a public key)`);
+    }
+    return text;
+}

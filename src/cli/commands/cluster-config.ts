@@ -5,7 +5,7 @@ import { readPrivateKey, splitPemBlocks } from "../../oidc/keys";
 import { DEFAULT_AUDIENCE } from "../../oidc/trust-policy";
 import { flagValue, numberFlag, parseArgs, requiredFlag } from "../args";
 import type { CliCommand } from "../command";
-import { readFlagFile } from "../files";
+import { readPemFlagFile } from "../files";
 
 const USAGE = `Usage: selfhosted-irsa cluster-config --distribution ${DISTRIBUTIONS.join("|")} --issuer URL
          [--key FILE] [--public-key FILE ...] [--jwks-uri URL] [--previous-issuer URL ...]
@@ -42,6 +42,65 @@ Example:
 
 const comment = (lines: string[]): string => lines.map((l) => `# ${l}\n`).join("");
 
+/** Flags that mean something for one distribution only: elsewhere they would be silently ignored. */
+const ONLY_FOR: Record<string, Distribution> = { "cluster-name": "eks-anywhere", "kubeadm-api-version": "kubeadm" };
+
+/** The pure core's argument names (buildClusterConfig's input) and the flags that set them. */
+const FLAG_OF: Record<string, string> = {
+    additionalIssuers: "--previous-issuer",
+    apiAudiences: "--api-audience",
+    audiences: "--audience",
+    kubeadmApiVersion: "--kubeadm-api-version",
+    clusterName: "--cluster-name",
+    maxTokenExpiration: "--max-token-expiration",
+    signingKeyPem: "--key",
+    jwksUri: "--jwks-uri",
+};
+
+/**
+ * The core's messages name its arguments (`additionalIssuers[0]`, `kubeadmApiVersion`); a CLI user typed flags.
+ * Rewrites the error's argument, and the argument names in its fix, to the flags. `keyFlags[i]` is the flag
+ * that gave publicKeyPems[i] (a public --key comes first).
+ */
+export function inFlagTerms(err: unknown, keyFlags: readonly string[]): unknown {
+    if (!(err instanceof IrsaInputError)) {
+        return err;
+    }
+    const [, base, index] = /^([A-Za-z]+)(?:\[(\d+)\])?/.exec(err.argument) ?? [];
+    const flag = base === "publicKeyPems" ? keyFlags[Number(index ?? 0)] : FLAG_OF[base ?? ""];
+    if (flag === undefined) {
+        return err;
+    }
+    const head = `\`${err.argument}\``;
+    const fixAt = err.message.lastIndexOf(". Fix: ");
+    let fix = err.message.slice(fixAt);
+    // Only camelCase names: plain words like "audiences" in a fix are English, not arguments.
+    for (const [name, f] of Object.entries(FLAG_OF).filter(([name]) => /[A-Z]/.test(name))) {
+        fix = fix.replace(new RegExp(`\\b${name}\\b`, "g"), f);
+    }
+    if (base === "clusterName") {
+        fix = `. Fix: use the EKS Anywhere Cluster's metadata.name (lowercase letters, digits, '-', '.'), e.g. ${JSON.stringify(dnsName(err.message))}`;
+    }
+    err.message = `\`${flag}\`${err.message.slice(head.length, fixAt)}${fix}`;
+    (err as { argument: string }).argument = flag;
+    return err;
+}
+
+/** A DNS-1123 name close to the value quoted in a message (for the fix's example). */
+function dnsName(message: string): string {
+    const value = /^`[^`]+` (".*?") /.exec(message)?.[1];
+    const name = value ? String(JSON.parse(value)).toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "") : "";
+    return name || "my-cluster";
+}
+
+function withFlagErrors<T>(keyFlags: readonly string[], build: () => T): T {
+    try {
+        return build();
+    } catch (err) {
+        throw inFlagTerms(err, keyFlags);
+    }
+}
+
 export const command: CliCommand = {
     usage: USAGE,
     async run(argv, io) {
@@ -66,6 +125,12 @@ export const command: CliCommand = {
         if (!(DISTRIBUTIONS as readonly string[]).includes(distribution)) {
             throw new IrsaInputError("--distribution", distribution, "is not a supported distribution", `use one of ${DISTRIBUTIONS.join(", ")}`);
         }
+        for (const [flag, only] of Object.entries(ONLY_FOR)) {
+            const value = flagValue(args, flag);
+            if (value !== undefined && distribution !== only) {
+                throw new IrsaInputError(`--${flag}`, value, `only applies to --distribution ${only}, not ${distribution}`, `omit --${flag}`);
+            }
+        }
         // Checked here first so that errors name the flags, not the library's arguments.
         const issuer = validateIssuerUrl(requiredFlag(args, "issuer"), "--issuer");
         const previousIssuers = (args.flags.get("previous-issuer") ?? []).map((url) => validateIssuerUrl(url, "--previous-issuer"));
@@ -76,12 +141,13 @@ export const command: CliCommand = {
         if (jwksUri !== undefined) {
             validateJwksUri(jwksUri, "--jwks-uri");
         }
-        const publicKeyPems = (args.flags.get("public-key") ?? []).map((file) => readFlagFile(file, "--public-key"));
+        const publicKeyPems = (args.flags.get("public-key") ?? []).map((file) => readPemFlagFile(file, "--public-key"));
+        const keyFlags = publicKeyPems.map(() => "--public-key");
         const notes: string[] = [];
         let signingKeyPem: string | undefined;
         const keyFile = flagValue(args, "key");
         if (keyFile !== undefined) {
-            const pem = readFlagFile(keyFile, "--key");
+            const pem = readPemFlagFile(keyFile, "--key");
             if (splitPemBlocks(pem).some((block) => /PRIVATE KEY-----/.test(block))) {
                 readPrivateKey(pem, "--key"); // the flag's name in any error
                 signingKeyPem = pem;
@@ -89,6 +155,7 @@ export const command: CliCommand = {
                 throw new IrsaInputError("--key", keyFile, "holds a public key, but Talos's patch carries the private signing key (cluster.serviceAccount.key)", "pass the private key, or omit --key to keep Talos's own key");
             } else {
                 publicKeyPems.unshift(pem);
+                keyFlags.unshift("--key");
                 notes.push(`${keyFile} is a public key: used as a verification key only; the API server also needs its private half to sign`);
             }
         }
@@ -97,7 +164,7 @@ export const command: CliCommand = {
         if (maxTokenExpiration !== undefined && (!Number.isInteger(maxTokenExpiration) || maxTokenExpiration < 3600)) {
             throw new IrsaInputError("--max-token-expiration", maxText, "must be a whole number of seconds, 3600 or more (kube-apiserver's lower bound)", "pass e.g. --max-token-expiration 86400");
         }
-        const config = buildClusterConfig({
+        const config = withFlagErrors(keyFlags, () => buildClusterConfig({
             distribution: distribution as Distribution,
             issuer,
             jwksUri,
@@ -109,10 +176,16 @@ export const command: CliCommand = {
             publicKeyPems: publicKeyPems.length > 0 ? publicKeyPems : undefined,
             clusterName: flagValue(args, "cluster-name"),
             kubeadmApiVersion: flagValue(args, "kubeadm-api-version") as KubeadmApiVersion | undefined,
-        });
+        }));
         const showSecrets = args.flags.has("show-secrets");
+        let instructions = config.instructions;
         if (config.secretYaml !== undefined && !showSecrets) {
-            notes.push("the private key was left out: add --show-secrets to print the patch with cluster.serviceAccount.key");
+            // The core's steps are for the secret patch; this output is the other one, without the key.
+            instructions = instructions.map((step) =>
+                /secret patch/.test(step)
+                    ? `this output leaves the signing key out (no --show-secrets): applied alone, Talos keeps signing with its own key, which the published JWKS does not hold. Rerun with --show-secrets > irsa-patch.yaml (keep it readable only by you) and apply that file`
+                    : step,
+            );
         }
         if (signingKeyPem !== undefined && config.secretYaml === undefined) {
             const target = config.files.find((f) => f.contents === "private-key" && f.action === "write");
@@ -122,7 +195,7 @@ export const command: CliCommand = {
         io.stdout(
             comment([`selfhosted-irsa cluster-config for ${config.distribution}, issuer ${issuer}`]) +
                 (showSecrets && config.secretYaml !== undefined ? config.secretYaml : config.publicYaml) +
-                comment(["Key files:", ...files.map((f) => `  ${f}`), "Steps:", ...config.instructions.map((s, i) => `  ${i + 1}. ${s}`), ...notes.map((n) => `Note: ${n}`)]),
+                comment(["Key files:", ...files.map((f) => `  ${f}`), "Steps:", ...instructions.map((s, i) => `  ${i + 1}. ${s}`), ...notes.map((n) => `Note: ${n}`)]),
         );
         return 0;
     },

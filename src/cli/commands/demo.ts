@@ -16,6 +16,43 @@ import { formatReport } from "../report";
 const PLACEHOLDER_ACCOUNT = "111122223333";
 const TOKEN_DIR = "/var/run/secrets/eks.amazonaws.com/serviceaccount";
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** Terminal width the demo keeps to (URLs and findings are long; a wrapped line keeps its indent). */
+export const DEMO_WIDTH = 100;
+
+const PROVES =
+    "This demo proves, offline, that a pod's service-account token passes every check STS makes before it hands out " +
+    "role credentials, when the issuer URL, the published JWKS and the role's trust policy agree, as this package builds them.";
+
+const WHAT_NEXT = [
+    "What next, with your cluster:",
+    "  1. Its API-server flags: selfhosted-irsa cluster-config --distribution <yours> --issuer <URL>",
+    "  2. A Pulumi stack with SelfHostedIrsa and IrsaRole: README \"Install\", examples/s3-basic",
+    "  3. The same checks against your issuer and a real pod token:",
+    "       kubectl create token <service-account> --audience sts.amazonaws.com > token.jwt",
+    "       selfhosted-irsa doctor --issuer <issuerUrl> --token token.jwt",
+    "",
+].join("\n");
+
+/** Wraps lines longer than `width` at spaces; continuation lines align under the text after "1. " or "PASS ". */
+export function wrapLines(text: string, width = DEMO_WIDTH): string {
+    return text
+        .split("\n")
+        .flatMap((line) => {
+            const indent = " ".repeat((/^\s*(?:\d+\. |PASS |FAIL )?/.exec(line)?.[0] ?? "").length);
+            const out: string[] = [];
+            let rest = line;
+            while (rest.length > width) {
+                const cut = rest.lastIndexOf(" ", width);
+                if (cut <= indent.length) {
+                    break; // one word longer than the width: leave it whole
+                }
+                out.push(rest.slice(0, cut));
+                rest = indent + rest.slice(cut + 1);
+            }
+            return [...out, rest];
+        })
+        .join("\n");
+}
 
 export const command: CliCommand = {
     usage: `Usage: selfhosted-irsa demo [--namespace NS] [--service-account SA] [--region REGION]
@@ -26,15 +63,16 @@ Runs offline, with no AWS account and no cluster:
      (a stand-in for the public bucket) and hands that CA to the verifier;
   3. mints a token as the kubelet would project it into a pod;
   4. runs the doctor end to end against a trust policy for that service account;
-  5. prints the environment and the volume the pod identity webhook would inject.
-Exits 0 only if every check passed.
+  5. prints the environment and the volume the pod identity webhook would inject;
+then what to do next with a real cluster. Exits 0 only if every check passed.
 
 Flags:
   --namespace NS          default: default
   --service-account SA    default: demo
   --region REGION         default: us-east-1
 `,
-    async run(argv, io) {
+    async run(argv, rawIo) {
+        const io = { ...rawIo, stdout: (text: string) => rawIo.stdout(wrapLines(text)) };
         const args = parseArgs(argv, { namespace: { value: true }, "service-account": { value: true }, region: { value: true } });
         if (args.positional.length > 0) {
             throw new IrsaInputError(args.positional[0], args.positional[0], "is not an argument of `demo`", "see --help");
@@ -46,6 +84,7 @@ Flags:
             throw new IrsaInputError("--region", region, "is not an AWS region name", "pass e.g. --region us-west-2");
         }
 
+        io.stdout(`${PROVES}\n\n`);
         const key = generateSigningKey("RS256");
         const kid = readPublicKey(key.publicKeyPem).kid;
         io.stdout(`1. Generated an RSA 2048 signing key (kid ${kid}).\n`);
@@ -71,6 +110,7 @@ Flags:
 
             io.stdout(`5. The webhook would inject into pods of ServiceAccount ${namespace}/${serviceAccount} (annotated eks.amazonaws.com/role-arn: ${roleArn}):\n`);
             io.stdout(webhookInjection(roleArn, region));
+            io.stdout(`\n${WHAT_NEXT}`);
             return findings.every((f) => f.ok) ? 0 : 1;
         } finally {
             await server.close();

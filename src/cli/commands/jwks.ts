@@ -1,7 +1,7 @@
 import { buildJwks, serializeJwks } from "../../oidc/jwks";
 import { parseArgs } from "../args";
 import type { CliCommand } from "../command";
-import { readFlagFile } from "../files";
+import { readPemFlagFile } from "../files";
 import { IrsaInputError } from "../../oidc/errors";
 
 export const command: CliCommand = {
@@ -27,7 +27,7 @@ Example:
         if (files.length === 0) {
             throw new IrsaInputError("--key", undefined, "is required", "pass --key FILE, e.g. --key /etc/kubernetes/pki/sa.pub");
         }
-        const pems = files.map((file) => readFlagFile(file, "--key"));
+        const pems = files.map((file) => readPemFlagFile(file, "--key"));
         const jwks = buildJwks(pems, { legacyEmptyKid: args.flags.has("legacy-empty-kid"), argument: "--key" });
         io.stdout(`${serializeJwks(jwks)}\n`);
         return 0;
