@@ -20,9 +20,13 @@ const reader = irsa.roleFor(
 
 export const issuerUrl = irsa.issuerUrl;
 export const oidcProviderArn = irsa.oidcProviderArn;
-// Give these to kube-apiserver (--service-account-issuer, --service-account-jwks-uri, --api-audiences),
-// with the private key as --service-account-signing-key-file and the public keys as --service-account-key-file.
+// Give these to kube-apiserver (--service-account-issuer, --service-account-jwks-uri), with the private key as
+// --service-account-signing-key-file and the public keys as --service-account-key-file. --api-audiences is
+// left as the distribution sets it (never sts.amazonaws.com: tokens sent to AWS would pass as API credentials).
 export const apiServerArgs = irsa.apiServerArgs;
 export const publicKeyPems = irsa.publicKeyPems;
 export const privateKeyPem = irsa.privateKeyPem; // secret: `pulumi stack output privateKeyPem --show-secrets`
+// Talos: `pulumi stack output talosSecretPatch --show-secrets > irsa-patch.yaml`, then
+// `talosctl patch machineconfig --nodes <control-plane nodes> --patch @irsa-patch.yaml` (secret: it holds the key).
+export const talosSecretPatch = irsa.talosSecretPatch;
 export const readerRoleUrn = reader.urn;

@@ -63,3 +63,68 @@ export function schemaProblems(schema: PackageSchema): string[] {
     }
     return problems;
 }
+
+/** How a program uses a property, whatever its language: the value's shape, or another resource's output. */
+export type Use =
+    | { kind: "scalar"; value: string | number | boolean }
+    | { kind: "list"; items: Use[] }
+    /** An object literal; `typeName` when the program names the schema type (Python's `<Type>Args(...)`). */
+    | { kind: "object"; typeName?: string; fields: Record<string, Use> }
+    | { kind: "output"; resource: string; property: string }
+    /** A value whose type the program cannot show statically (e.g. the stack name); accepted as is. */
+    | { kind: "unknown" };
+
+const shape = (p: SchemaProperty | undefined): unknown => p && { type: p.type, $ref: p.$ref, items: shape(p.items), additionalProperties: shape(p.additionalProperties) };
+
+/** Problems of one use against the schema property it sets; empty when the types agree. */
+export function useProblems(schema: PackageSchema, prop: SchemaProperty, use: Use, where: string): string[] {
+    if (use.kind === "unknown" || prop.$ref === "pulumi.json#/Any") {
+        return [];
+    }
+    if (use.kind === "output") {
+        const out = schema.resources[use.resource]?.properties?.[use.property];
+        if (!out) {
+            return [`${where}: ${use.resource} has no output ${use.property}`];
+        }
+        return JSON.stringify(shape(out)) === JSON.stringify(shape(prop)) ? [] : [`${where}: output ${use.property} is ${JSON.stringify(shape(out))}, the property wants ${JSON.stringify(shape(prop))}`];
+    }
+    const target = refTarget(schema, { $ref: prop.$ref });
+    if (target?.enum) {
+        const values = target.enum.map((e) => e.value);
+        return use.kind === "scalar" && values.includes(use.value as string) ? [] : [`${where}: ${JSON.stringify(use)} is not one of ${JSON.stringify(values)}`];
+    }
+    if (target) {
+        if (use.kind !== "object") {
+            return [`${where}: an object (${prop.$ref}) is wanted, the program gives ${use.kind}`];
+        }
+        const typeName = prop.$ref!.slice(LOCAL_TYPE_REF.length);
+        const problems = use.typeName !== undefined && use.typeName !== typeName ? [`${where}: the program names type ${use.typeName}, the property wants ${typeName}`] : [];
+        return [...problems, ...fieldProblems(schema, target.properties ?? {}, target.required ?? [], use.fields, where)];
+    }
+    switch (prop.type) {
+        case "string":
+        case "boolean":
+            return use.kind === "scalar" && typeof use.value === prop.type ? [] : [`${where}: a ${prop.type} is wanted, the program gives ${JSON.stringify(use)}`];
+        case "integer":
+        case "number":
+            return use.kind === "scalar" && typeof use.value === "number" && (prop.type === "number" || Number.isInteger(use.value)) ? [] : [`${where}: an ${prop.type} is wanted, the program gives ${JSON.stringify(use)}`];
+        case "array":
+            return use.kind === "list" ? use.items.flatMap((item, i) => useProblems(schema, prop.items ?? {}, item, `${where}[${i}]`)) : [`${where}: a list is wanted, the program gives ${use.kind}`];
+        case "object":
+            return use.kind === "object" && use.typeName === undefined
+                ? Object.entries(use.fields).flatMap(([k, v]) => useProblems(schema, prop.additionalProperties ?? {}, v, `${where}.${k}`))
+                : [`${where}: a map is wanted, the program gives ${use.kind}`];
+        default:
+            return [`${where}: the schema property has no type the check knows (${JSON.stringify(prop)})`];
+    }
+}
+
+/** Problems of the fields a program sets on a resource or object type: unknown names, wrong types, missing required. */
+export function fieldProblems(schema: PackageSchema, props: Record<string, SchemaProperty>, required: string[], fields: Record<string, Use>, where: string): string[] {
+    const problems = required.filter((r) => !(r in fields)).map((r) => `${where}: required ${r} is not set`);
+    for (const [name, use] of Object.entries(fields)) {
+        const prop = props[name];
+        problems.push(...(prop ? useProblems(schema, prop, use, `${where}.${name}`) : [`${where}: the schema has no property ${name}`]));
+    }
+    return problems;
+}

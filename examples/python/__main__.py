@@ -1,0 +1,54 @@
+"""IRSA for a self-managed Kubernetes cluster from Python, through `pulumi package add` (see README.md)."""
+import json
+
+import pulumi
+import pulumi_selfhosted_irsa as selfhosted_irsa
+
+# The signing key is generated (RSA 2048) and kept, encrypted, in the stack; the documents go to S3; the pod
+# identity webhook is installed with the ambient kubeconfig (or the stack's kubernetes provider).
+# String choices (hosting kind, failure policy, subject match) are enums in the SDK; plain strings work too.
+irsa = selfhosted_irsa.SelfHostedIrsa(
+    "cluster-irsa",
+    hosting=selfhosted_irsa.HostingArgsArgs(kind="s3"),
+    webhook=selfhosted_irsa.WebhookArgsArgs(enabled=True, failure_policy="Ignore"),
+    tags={"cluster": pulumi.get_stack()},
+)
+
+# Only pods of ServiceAccount apps/s3-reader can assume this role.
+s3_reader = selfhosted_irsa.IrsaRole(
+    "s3-reader",
+    oidc_provider_arn=irsa.oidc_provider_arn,
+    issuer_url=irsa.issuer_url,
+    namespace="apps",
+    service_account="s3-reader",
+    managed_policy_arns=["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],
+    create_service_account=True,
+)
+
+# A role for every ServiceAccount of namespace batch, by explicit choice (StringLike), with an inline policy.
+batch_writer = selfhosted_irsa.IrsaRole(
+    "batch-writer",
+    oidc_provider_arn=irsa.oidc_provider_arn,
+    issuer_url=irsa.issuer_url,
+    namespace="batch",
+    service_account="*",
+    subject_match="wildcard",
+    max_session_duration=7200,
+    inline_policies={
+        "write-results": json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": ["arn:aws:s3:::my-results/*"]}],
+            }
+        ),
+    },
+)
+
+pulumi.export("issuerUrl", irsa.issuer_url)
+pulumi.export("oidcProviderArn", irsa.oidc_provider_arn)
+# Put these on kube-apiserver (selfhosted-irsa cluster-config prints them per distribution).
+pulumi.export("apiServerArgs", irsa.api_server_args)
+# Secret: `pulumi stack output talosSecretPatch --show-secrets > irsa-patch.yaml` for Talos.
+pulumi.export("talosSecretPatch", irsa.talos_secret_patch)
+pulumi.export("s3ReaderRoleArn", s3_reader.role_arn)
+pulumi.export("batchWriterRoleArn", batch_writer.role_arn)
