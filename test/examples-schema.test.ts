@@ -189,7 +189,7 @@ describe("examples/yaml and examples/python against the schema", () => {
         );
         const pyBad = pythonUsage(schema, `import pulumi_selfhosted_irsa as s\nr = s.IrsaRole("r", oidcProviderArn="x", issuer_url=1, namespace="a", service_account="b")\n`);
         assert.ok(pyBad.problems.some((p) => p.includes("oidcProviderArn is not how the Python SDK spells")), pyBad.problems.join("\n"));
-        assert.ok(pyBad.problems.some((p) => p.startsWith("r.issuer_url: a string is wanted")), pyBad.problems.join("\n"));
+        assert.ok(pyBad.problems.some((p) => p.startsWith("r.issuerUrl: a string is wanted")), pyBad.problems.join("\n"));
     });
 
     for (const example of ["yaml", "python"]) {

@@ -7,6 +7,7 @@ import { createPublicKey } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
+import { parse as parseYaml } from "yaml";
 import { ACCOUNT_ID, REGION, isSecretValue, ofType, reveal, setupMocks, tlsPrivateKeys } from "./helpers/pulumi-mocks";
 import { REPO_ROOT } from "./helpers/plugin-host";
 
@@ -74,7 +75,7 @@ describe("constructing through the component provider (what other languages get)
         assert.equal(JSON.parse(withKey.discoveryDocument).issuer, issuer);
         assert.equal(JSON.parse(withKey.jwks).keys.length, 1);
         assert.deepEqual(withKey.keyIds, [JSON.parse(withKey.jwks).keys[0].kid]);
-        assert.equal(withKey.apiServerArgs["service-account-issuer"], issuer);
+        assert.deepEqual(withKey.apiServerArgs["service-account-issuer"], [issuer]);
     });
 
     it("privateKeyPem and talosSecretPatch stay secret through the provider (given key and generated key)", () => {
@@ -83,7 +84,8 @@ describe("constructing through the component provider (what other languages get)
             assert.ok(isSecretValue(state.talosSecretPatch), `${label}: talosSecretPatch reached the wire in clear`);
         }
         assert.equal(reveal(withKey.privateKeyPem), PRIVATE_PEM);
-        assert.match(reveal(withKey.talosSecretPatch), /BEGIN PRIVATE KEY|BEGIN RSA PRIVATE KEY/);
+        const patch = parseYaml(reveal(withKey.talosSecretPatch));
+        assert.match(Buffer.from(patch.cluster.serviceAccount.key, "base64").toString("utf8"), /^-----BEGIN (RSA )?PRIVATE KEY-----/);
     });
 
     it("public outputs are not marked secret (they are meant to be read)", () => {

@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { canonicalSchemaText, PackageSchema, REPO_ROOT, RunningPlugin, SCHEMA_SNAPSHOT, SchemaProperty, startPlugin } from "./helpers/plugin-host";
-import { schemaProblems, refTarget } from "./helpers/schema-checks";
+import { refTarget, schemaProblems, undocumentedDefaults } from "./helpers/schema-checks";
 
 const PACKAGE_VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).version;
 const SELF_HOSTED_IRSA = "selfhosted-irsa:index:SelfHostedIrsa";
@@ -73,8 +73,9 @@ describe("the package as a Pulumi plugin (run-plugin + gRPC)", { timeout: 180_00
         ]);
         const p = r.properties!;
         assert.deepEqual(p.keyIds, { ...p.keyIds, type: "array", items: { type: "string" } });
+        // One entry per flag, each a list: --service-account-issuer repeats during an issuer migration.
         assert.equal(p.apiServerArgs.type, "object");
-        assert.deepEqual(p.apiServerArgs.additionalProperties, { type: "string" });
+        assert.deepEqual(p.apiServerArgs.additionalProperties, { type: "array", items: { type: "string" } });
         // Undefined without a private key (signingKey.publicKeyPems), so never required.
         for (const optional of ["privateKeyPem", "talosSecretPatch"]) {
             assert.ok(!(r.required ?? []).includes(optional), `${optional} must not be a required output`);
@@ -118,6 +119,10 @@ describe("the package as a Pulumi plugin (run-plugin + gRPC)", { timeout: 180_00
 
     it("no dangling references, no provider-typed args, a description on everything", () => {
         assert.deepEqual(schemaProblems(theSchema()), []);
+    });
+
+    it("every optional input says its default in its description (TSDoc @default tags do not reach the schema)", () => {
+        assert.deepEqual(undocumentedDefaults(theSchema()), []);
     });
 
     it("equals the committed schema.json (regenerate with `npm run schema` and review the diff)", () => {

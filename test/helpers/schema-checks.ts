@@ -3,6 +3,7 @@
 import type { PackageSchema, SchemaObject, SchemaProperty } from "./plugin-host";
 
 const LOCAL_TYPE_REF = "#/types/";
+const ANY = "pulumi.json#/Any";
 
 /** The schema type a property refers to through a local `$ref` (items and map values included), if any. */
 export function refTarget(schema: PackageSchema, prop: SchemaProperty | undefined): SchemaObject | undefined {
@@ -54,6 +55,9 @@ export function schemaProblems(schema: PackageSchema): string[] {
             if (p.$ref === undefined) {
                 continue;
             }
+            if (p.$ref === ANY) {
+                continue; // Pulumi's own "any value" type (free-form Helm values), not another package's resource
+            }
             if (!p.$ref.startsWith(LOCAL_TYPE_REF)) {
                 problems.push(`${where}: refers to ${p.$ref}, a resource of another package (a provider-typed arg)`);
             } else if (!refTarget(schema, p)) {
@@ -78,7 +82,7 @@ const shape = (p: SchemaProperty | undefined): unknown => p && { type: p.type, $
 
 /** Problems of one use against the schema property it sets; empty when the types agree. */
 export function useProblems(schema: PackageSchema, prop: SchemaProperty, use: Use, where: string): string[] {
-    if (use.kind === "unknown" || prop.$ref === "pulumi.json#/Any") {
+    if (use.kind === "unknown" || prop.$ref === ANY) {
         return [];
     }
     if (use.kind === "output") {
@@ -127,4 +131,26 @@ export function fieldProblems(schema: PackageSchema, props: Record<string, Schem
         problems.push(...(prop ? useProblems(schema, prop, use, `${where}.${name}`) : [`${where}: the schema has no property ${name}`]));
     }
     return problems;
+}
+
+/**
+ * Optional inputs whose schema description does not say what happens when they are unset. The analyzer keeps a
+ * TSDoc comment's text but drops its tags, so a default given only as `@default` never reaches other languages.
+ */
+export function undocumentedDefaults(schema: PackageSchema): string[] {
+    const missing: string[] = [];
+    const check = (owner: string, props: Record<string, SchemaProperty> | undefined, required: string[] | undefined) => {
+        for (const [name, prop] of Object.entries(props ?? {})) {
+            if (!(required ?? []).includes(name) && !/\bdefault/i.test(prop.description ?? "")) {
+                missing.push(`${owner}.${name}`);
+            }
+        }
+    };
+    for (const [token, r] of Object.entries(schema.resources)) {
+        check(token, r.inputProperties, r.requiredInputs);
+    }
+    for (const [token, t] of Object.entries(schema.types ?? {})) {
+        check(token, t.properties, t.required);
+    }
+    return missing;
 }
