@@ -35,7 +35,7 @@ describe("cluster-config errors name the flags, not the library's arguments", ()
     const config = (...flags: string[]) => ["cluster-config", "--issuer", ISSUER, ...flags];
 
     it("--previous-issuer repeating the issuer", () =>
-        fails(config("--distribution", "kubeadm", "--previous-issuer", ISSUER), '`--previous-issuer` "https://oidc.example.com" is listed twice (or repeats the issuer). Fix: list each old issuer once, without the new one'));
+        fails(config("--distribution", "kubeadm", "--previous-issuer", ISSUER), '`--previous-issuer` "https://oidc.example.com" is listed twice (or repeats the new issuer). Fix: list each old issuer once, without the new one'));
 
     it("--api-audience empty, and an STS audience (the fix names the flag too)", async () => {
         await fails(config("--distribution", "kubeadm", "--api-audience", ""), '`--api-audience` "" must be a non-empty string without commas (the flag is a comma list). Fix: give one audience per entry');
