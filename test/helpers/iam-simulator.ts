@@ -24,6 +24,15 @@ export function trustPolicyErrors(policy: object): string[] {
     return validateTrustPolicy(policy).map((e) => `${e.path}: ${e.message}`);
 }
 
+/**
+ * KMS authorizes only what the key policy allows: identity policies count when the key policy delegates to
+ * the account (the default key policy's "Enable IAM User Permissions" statement), as here.
+ */
+export const DEFAULT_KEY_POLICY = {
+    Version: "2012-10-17",
+    Statement: [{ Sid: "EnableIamUserPermissions", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${SIM_ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }],
+};
+
 /** Runs one request of the role against its identity policy; throws on a simulation error (bad action, resource type, ...). */
 export async function simulateIdentity(policy: object, action: string, resource: string, context: Record<string, string | string[]> = {}): Promise<SimResult> {
     const response = await runSimulation(
@@ -32,6 +41,8 @@ export async function simulateIdentity(policy: object, action: string, resource:
             identityPolicies: [{ name: "addon", policy }],
             serviceControlPolicies: [],
             resourceControlPolicies: [],
+            // KMS keys always have a key policy; other resources here have none (identity policy only).
+            ...(action.startsWith("kms:") ? { resourcePolicy: DEFAULT_KEY_POLICY } : {}),
         },
         {},
     );
