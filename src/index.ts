@@ -7,7 +7,25 @@ export type { SigningKeyArgs } from "./kubernetes/signing-key";
 export type { HostingArgs } from "./aws/hosting";
 export type { WebhookArgs } from "./kubernetes/webhook";
 export { IrsaRole } from "./aws/irsa-role";
-export type { IrsaRoleArgs, RoleForOptions } from "./aws/irsa-role";
+export type { IrsaRoleArgs, IrsaRoleCluster, RoleForOptions } from "./aws/irsa-role";
+export { ADDON_NAMES, addonDefaults, addonPolicies, addonPolicy } from "./aws/addons";
+export type {
+    AddonName,
+    AddonPresets,
+    AmpRemoteWriteAddon,
+    CertManagerAddon,
+    CloudwatchLogsAddon,
+    ClusterAutoscalerAddon,
+    EbsCsiDriverAddon,
+    EcrPullAddon,
+    ExternalDnsAddon,
+    ExternalSecretsAddon,
+    KmsDecryptAddon,
+    LoadBalancerControllerAddon,
+    ObjectStorageAddon,
+    PlainAddonPresets,
+    VeleroAddon,
+} from "./aws/addons";
 
 // Pure helpers (no resources): the documents and flags the component publishes, and its name checks.
 export { buildOidcDocuments, validateJwksPath } from "./oidc-documents";

@@ -8,19 +8,37 @@ import { validateDns1123Label, validateDns1123Subdomain } from "../kubernetes/na
 import { ANNOTATION_PREFIX, serviceAccountAnnotations } from "../kubernetes/service-account";
 import { MAX_TOKEN_EXPIRATION, validateTokenExpiration } from "../kubernetes/webhook-values";
 import { validatePolicyArn } from "./names";
+import { AddonPresets } from "./addons";
+import { expandRoleArgs, IrsaRoleCluster, isDeepPlain } from "./irsa-role-extensions";
+import { buildClustersTrustPolicy, ClusterTrust } from "../oidc/cluster-trust";
 import { attachmentKey, combineRolePolicies, inlinePolicySuffix, normalizeRolePolicy, normalizeRolePolicySet, NormalizedRolePolicy, RolePolicy } from "./role-policy";
 
 export type { PolicyDocumentObject, RolePolicy, RolePolicySet } from "./role-policy";
+export type { IrsaRoleCluster } from "./irsa-role-extensions";
 
 export interface IrsaRoleArgs {
-    /** ARN of the cluster's IAM OIDC provider (SelfHostedIrsa output `oidcProviderArn`, or a StackReference output). */
-    oidcProviderArn: pulumi.Input<string>;
-    /** The cluster's issuer URL (SelfHostedIrsa output `issuerUrl`): https, no trailing slash. Must be the URL the provider ARN names. */
-    issuerUrl: pulumi.Input<string>;
-    /** Namespace of the service account: a DNS-1123 label (with subjectMatch "wildcard", a pattern with `*`/`?`). */
-    namespace: pulumi.Input<string>;
-    /** Name of the service account: a DNS-1123 subdomain (with subjectMatch "wildcard", a pattern with `*`/`?`). */
-    serviceAccount: pulumi.Input<string>;
+    /** ARN of the cluster's IAM OIDC provider (SelfHostedIrsa output `oidcProviderArn`, or a StackReference output). Give it with `issuerUrl`, or give `clusters`. @default none */
+    oidcProviderArn?: pulumi.Input<string>;
+    /** The cluster's issuer URL (SelfHostedIrsa output `issuerUrl`): https, no trailing slash. Must be the URL the provider ARN names. @default none */
+    issuerUrl?: pulumi.Input<string>;
+    /**
+     * Several clusters trusting one role (blue/green, regions): one trust statement per cluster. Instead of
+     * `oidcProviderArn` + `issuerUrl`. Each provider and issuer once, all in the role's account.
+     * @default none (the one cluster of oidcProviderArn + issuerUrl)
+     */
+    clusters?: pulumi.Input<IrsaRoleCluster[]>;
+    /** The account's IAM quota "Role trust policy length", when raised (2048 to 8192). @default 2048 */
+    maxTrustPolicySize?: pulumi.Input<number>;
+    /** Namespace of the service account: a DNS-1123 label (with subjectMatch "wildcard", a pattern with `*`/`?`). @default the chart's, when exactly one preset in `addons` has one; else required */
+    namespace?: pulumi.Input<string>;
+    /** Name of the service account: a DNS-1123 subdomain (with subjectMatch "wildcard", a pattern with `*`/`?`). @default the chart's, when exactly one preset in `addons` has one; else required */
+    serviceAccount?: pulumi.Input<string>;
+    /**
+     * Least-privilege policies of common add-ons, scoped to the resources named, e.g.
+     * `{ externalDns: { hostedZoneArns: [zoneArn] } }`: one inline policy per preset, named after it.
+     * @default none
+     */
+    addons?: AddonPresets;
     /**
      * TypeScript shorthand for the permissions: a managed policy ARN, a list of ARNs, a policy document (object
      * or JSON text; becomes the inline policy "irsa"), or `{ managedPolicyArns, inlinePolicies }`. It is a
@@ -68,7 +86,10 @@ export interface IrsaRoleArgs {
 }
 
 /** Options of `SelfHostedIrsa.roleFor`: IrsaRole's args without what the component and the call supply. */
-export type RoleForOptions = Omit<IrsaRoleArgs, "oidcProviderArn" | "issuerUrl" | "namespace" | "serviceAccount" | "policy">;
+export type RoleForOptions = Omit<IrsaRoleArgs, "oidcProviderArn" | "issuerUrl" | "clusters" | "namespace" | "serviceAccount" | "policy"> & {
+    /** More clusters to trust besides the component's own (blue/green): `[{ oidcProviderArn, issuerUrl }]`. @default none */
+    additionalClusters?: pulumi.Input<IrsaRoleCluster[]>;
+};
 
 const WILDCARD_NAME = /^[a-z0-9*?]([-a-z0-9.*?]*[a-z0-9*?])?$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -147,6 +168,28 @@ export function trustPolicyJson(args: { oidcProviderArn: string; issuerUrl: stri
     return JSON.stringify(buildTrustPolicy(args));
 }
 
+/** The trust policy for `clusters` as JSON text; names and audience checked as for one cluster. */
+export function clustersTrustPolicyJson(args: { clusters: ClusterTrust[]; namespace: string; serviceAccount: string; audience?: string; subjectMatch?: "exact" | "wildcard"; maxTrustPolicySize?: number }): string {
+    validateSubjectName(args.namespace, "namespace", args.subjectMatch);
+    validateSubjectName(args.serviceAccount, "serviceAccount", args.subjectMatch);
+    validateRoleAudience(args.audience ?? DEFAULT_AUDIENCE);
+    return JSON.stringify(buildClustersTrustPolicy(args));
+}
+
+/** The trust policy JSON from (expanded) args, once every input is known. */
+function trustPolicyWhenKnown(args: ExpandedArgs): pulumi.Output<string> {
+    if (args.clusters !== undefined) {
+        return pulumi
+            .all([pulumi.output(args.clusters), args.namespace, args.serviceAccount, args.audience, args.maxTrustPolicySize])
+            .apply(([clusters, namespace, serviceAccount, audience, maxTrustPolicySize]) => clustersTrustPolicyJson({ clusters: clusters as ClusterTrust[], namespace, serviceAccount, audience, subjectMatch: args.subjectMatch, maxTrustPolicySize }));
+    }
+    return whenKnown([args.oidcProviderArn, args.issuerUrl, args.namespace, args.serviceAccount, args.audience], ([oidcProviderArn, issuerUrl, namespace, serviceAccount, audience]) =>
+        trustPolicyJson({ oidcProviderArn, issuerUrl, namespace, serviceAccount, audience, subjectMatch: args.subjectMatch } as Parameters<typeof trustPolicyJson>[0]),
+    );
+}
+
+type ExpandedArgs = ReturnType<typeof expandRoleArgs<IrsaRoleArgs>>;
+
 /** What IrsaRole will create, decided from its args alone (pure; throws IrsaInputError on bad input). */
 export interface IrsaRolePlan {
     /** Managed ARNs and named inline documents, in resource order. */
@@ -162,7 +205,7 @@ export interface IrsaRolePlan {
  * (e.g. from a StackReference) are checked by the same functions once known, inside applies: a bad one then
  * fails the deployment at that resource.
  */
-export function planIrsaRole(args: IrsaRoleArgs): IrsaRolePlan {
+export function planIrsaRole(args: ExpandedArgs): IrsaRolePlan {
     const match = args.subjectMatch;
     if (match !== undefined && match !== "exact" && match !== "wildcard") {
         throw new IrsaInputError("subjectMatch", match, "is not a subject match", "use \"exact\" (the default) or \"wildcard\"");
@@ -173,8 +216,17 @@ export function planIrsaRole(args: IrsaRoleArgs): IrsaRolePlan {
     if (isPlain(args.issuerUrl)) validateIssuerUrl(args.issuerUrl as string, "issuerUrl");
     if (isPlain(args.audience)) validateRoleAudience(args.audience as string);
     // Everything known: the provider/issuer match is checked now too, and the JSON computed once.
-    const known = [args.oidcProviderArn, args.issuerUrl, args.namespace, args.serviceAccount].every(isPlain) && (args.audience === undefined || isPlain(args.audience));
-    const trustPolicy = known ? trustPolicyJson(args as Parameters<typeof trustPolicyJson>[0]) : undefined;
+    const audienceKnown = args.audience === undefined || isPlain(args.audience);
+    const known = [args.oidcProviderArn, args.issuerUrl, args.namespace, args.serviceAccount].every(isPlain) && audienceKnown;
+    const clustersKnown = isDeepPlain(args.clusters) && [args.namespace, args.serviceAccount].every(isPlain) && audienceKnown && (args.maxTrustPolicySize === undefined || isPlain(args.maxTrustPolicySize));
+    const trustPolicy =
+        args.clusters !== undefined
+            ? clustersKnown
+                ? clustersTrustPolicyJson(args as Parameters<typeof clustersTrustPolicyJson>[0])
+                : undefined
+            : known
+              ? trustPolicyJson(args as Parameters<typeof trustPolicyJson>[0])
+              : undefined;
     if (isPlain(args.roleName)) validateRoleName(args.roleName as string);
     if (isPlain(args.rolePath)) validateRolePath(args.rolePath as string);
     if (isPlain(args.maxSessionDuration)) validateMaxSessionDuration(args.maxSessionDuration as number);
@@ -234,15 +286,13 @@ export class IrsaRole extends pulumi.ComponentResource {
     /** The service account's name (from the created ServiceAccount when createServiceAccount). */
     public readonly serviceAccountName: pulumi.Output<string>;
 
-    constructor(name: string, args: IrsaRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, givenArgs: IrsaRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Trust source, add-on policies and ServiceAccount defaults resolved first (irsa-role-extensions.ts).
+        const args = expandRoleArgs(givenArgs);
         const plan = planIrsaRole(args);
         super("selfhosted-irsa:index:IrsaRole", name, {}, opts);
 
-        this.trustPolicy = plan.trustPolicy !== undefined
-            ? pulumi.output(plan.trustPolicy)
-            : whenKnown([args.oidcProviderArn, args.issuerUrl, args.namespace, args.serviceAccount, args.audience], ([oidcProviderArn, issuerUrl, namespace, serviceAccount, audience]) =>
-                  trustPolicyJson({ oidcProviderArn, issuerUrl, namespace, serviceAccount, audience, subjectMatch: args.subjectMatch } as Parameters<typeof trustPolicyJson>[0]),
-              );
+        this.trustPolicy = plan.trustPolicy !== undefined ? pulumi.output(plan.trustPolicy) : trustPolicyWhenKnown(args);
         const role = new aws.iam.Role(
             `${name}-role`,
             {
