@@ -4,10 +4,12 @@
 export { SelfHostedIrsa } from "./selfhosted-irsa";
 export type { SelfHostedIrsaArgs } from "./selfhosted-irsa-args";
 export type { SigningKeyArgs } from "./kubernetes/signing-key";
+export type { FromClusterArgs } from "./kubernetes/cluster-keys";
 export type { HostingArgs } from "./aws/hosting";
-export type { WebhookArgs } from "./kubernetes/webhook";
-export { IrsaRole } from "./aws/irsa-role";
-export type { IrsaRoleArgs, IrsaRoleCluster, RoleForOptions } from "./aws/irsa-role";
+export type { WebhookArgs, WebhookImage, WebhookToleration } from "./kubernetes/webhook-values";
+export { IrsaRole, rolePolicyArgs } from "./aws/irsa-role";
+export type { IrsaRoleArgs, IrsaRoleCluster, RoleForOptions, PolicyDocumentObject, RolePolicy, RolePolicySet } from "./aws/irsa-role";
+// Add-on policy presets (IrsaRole `addons`), also usable as plain functions returning the document.
 export { ADDON_NAMES, addonDefaults, addonPolicies, addonPolicy } from "./aws/addons";
 export type {
     AddonName,
@@ -26,6 +28,13 @@ export type {
     PlainAddonPresets,
     VeleroAddon,
 } from "./aws/addons";
+
+// String choices of the args, as named enums (TypeScript callers may still pass the plain strings).
+export { KeyAlgorithm } from "./kubernetes/signing-key";
+export { HostingKind } from "./aws/hosting";
+export { CloudFrontPriceClass } from "./aws/cloudfront-settings";
+export { FailurePolicy, TolerationEffect, TolerationOperator } from "./kubernetes/webhook-values";
+export { SubjectMatch } from "./aws/irsa-role-args";
 
 // Pure helpers (no resources): the documents and flags the component publishes, and its name checks.
 export { buildOidcDocuments, validateJwksPath } from "./oidc-documents";

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cloudFrontIssuerUrl } from "./aws/cloudfront-settings";
-import { HostingArgs, validateHostingArgs } from "./aws/hosting";
+import { HostingArgs, HostingKind, validateHostingArgs } from "./aws/hosting";
+import { validatePreviousIssuers } from "./kubernetes/api-server-args";
 import { s3IssuerUrl, validateAudiences, validateAutoBucketPrefix, validateAwsRegion, validateBucketName, validateThumbprints } from "./aws/names";
 import { SigningKeyArgs, validatePublicKeyPems, validateSigningKeyArgs } from "./kubernetes/signing-key";
 import { WebhookArgs } from "./kubernetes/webhook";
@@ -60,11 +61,43 @@ export interface SelfHostedIrsaArgs {
     region?: pulumi.Input<string>;
     /** Tags for the bucket and the IAM OIDC provider. @default {} */
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /**
+     * Protect what fixes the issuer and the keys: the generated signing key, the document bucket and the IAM
+     * OIDC provider are created with Pulumi's `protect`, so no edit that would replace them and no
+     * `pulumi destroy` can delete them (the engine stops with an error instead). Turn it off for throwaway
+     * stacks and tests. To destroy a protected stack: set it to false, `pulumi up`, then `pulumi destroy`
+     * (README, "Destroying a protected stack"). Plain. @default true
+     */
+    protectIdentity?: boolean;
+    /**
+     * Pin the issuer: the URL the cluster and IAM already trust (the `issuerUrl` output of the first `up`). When
+     * the issuer this program computes differs (a new `bucketName`, `region`, hosting or domain), the program
+     * stops before anything changes, naming both URLs. With S3 hosting and no `bucketName`, the bucket name is
+     * taken from it. @default undefined (not pinned)
+     */
+    expectedIssuerUrl?: pulumi.Input<string>;
+    /**
+     * Issuers the cluster's API server accepted before this one, e.g. an existing cluster's
+     * "https://kubernetes.default.svc.cluster.local" (README, "Adding IRSA to a running cluster"). `apiServerArgs`,
+     * `clusterConfigs` and `talosSecretPatch` list them after the new issuer as repeated
+     * `--service-account-issuer` flags, so tokens issued before the change keep working; drop them once every
+     * pod has a new token. EKS Anywhere takes one issuer, so its entry leaves `clusterConfigs` while this is set.
+     * Plain. @default []
+     */
+    previousIssuers?: string[];
 }
 
 /** Args with defaults applied where they are plain (no Inputs resolved). */
 export interface NormalizedArgs {
-    hostingKind: "s3" | "cloudfront";
+    hostingKind: HostingKind;
+    /** `protectIdentity`, defaulted. */
+    protect: boolean;
+    /** `previousIssuers`, checked. */
+    previousIssuers: string[];
+    /** The bucket name: `bucketName`, or read from a plain S3 `expectedIssuerUrl`; undefined for an auto-name. */
+    bucketName?: pulumi.Input<string>;
+    /** The issuer when it is known before deployment (plain bucket and region, or a custom domain). */
+    plainIssuer?: string;
     jwksPath: string;
     audiences: pulumi.Input<pulumi.Input<string>[]>;
     /** Webhook args, or undefined when disabled. */
@@ -91,20 +124,37 @@ export function validateSelfHostedIrsaArgs(name: string, args: SelfHostedIrsaArg
         validatePublicKeyPems(args.additionalPublicKeyPems, "additionalPublicKeyPems", true);
     }
     const jwksPath = validateJwksPath(args.jwksPath ?? DEFAULT_JWKS_PATH);
-    if (typeof args.bucketName === "string") {
-        validateBucketName(args.bucketName);
-    } else if (args.bucketName === undefined) {
-        validateAutoBucketPrefix(name);
-    }
     if (typeof args.region === "string") {
         validateAwsRegion(args.region);
     }
+    if (args.protectIdentity !== undefined && typeof args.protectIdentity !== "boolean") {
+        throw new IrsaInputError("protectIdentity", args.protectIdentity, "is not a boolean (it must be known before deployment: it decides the resource options)", "pass true (the default) or false");
+    }
+    // With S3 hosting, a plain pinned issuer names the bucket: an auto-named bucket then keeps its name.
+    const bucketName = args.bucketName ?? (hostingKind === HostingKind.S3 ? bucketFromExpectedIssuer(args.expectedIssuerUrl) : undefined);
+    if (typeof bucketName === "string") {
+        validateBucketName(bucketName, args.bucketName !== undefined ? "bucketName" : "expectedIssuerUrl");
+    } else if (bucketName === undefined) {
+        validateAutoBucketPrefix(name);
+    }
     // The issuer, when it is known now: the bucket's URL (S3) or the custom domain (CloudFront).
     let plainIssuer: string | undefined;
-    if (hostingKind === "s3" && typeof args.bucketName === "string" && typeof args.region === "string") {
-        plainIssuer = validateIssuerUrl(s3IssuerUrl(args.bucketName, args.region), "issuerUrl");
-    } else if (hostingKind === "cloudfront" && args.hosting?.domainName !== undefined) {
+    if (hostingKind === HostingKind.S3 && typeof bucketName === "string" && typeof args.region === "string") {
+        plainIssuer = validateIssuerUrl(s3IssuerUrl(bucketName, args.region), "issuerUrl");
+    } else if (hostingKind === HostingKind.CloudFront && args.hosting?.domainName !== undefined) {
         plainIssuer = cloudFrontIssuerUrl(args.hosting.domainName);
+    }
+    if (typeof args.expectedIssuerUrl === "string") {
+        validateIssuerUrl(args.expectedIssuerUrl, "expectedIssuerUrl");
+        if (plainIssuer !== undefined) {
+            checkExpectedIssuer(args.expectedIssuerUrl, plainIssuer);
+        }
+    }
+    if (args.previousIssuers !== undefined && plainIssuer !== undefined) {
+        validatePreviousIssuers(plainIssuer, args.previousIssuers, "previousIssuers");
+    } else if (args.previousIssuers !== undefined) {
+        // The new issuer is not known yet: check each URL now, the overlap once it is known.
+        validatePreviousIssuers("", args.previousIssuers, "previousIssuers");
     }
     const audiences = args.audiences ?? [DEFAULT_AUDIENCE];
     if (isPlainStringArray(audiences)) {
@@ -136,7 +186,7 @@ export function validateSelfHostedIrsaArgs(name: string, args: SelfHostedIrsaArg
         }
         webhook = webhookInput;
     }
-    return { hostingKind, jwksPath, audiences, webhook };
+    return { hostingKind, jwksPath, audiences, webhook, protect: args.protectIdentity ?? true, previousIssuers: args.previousIssuers ?? [], bucketName, plainIssuer };
 }
 
 /** Throws unless an existing provider ARN names the issuer's host. */
@@ -145,4 +195,29 @@ export function checkProviderMatchesIssuer(arn: string, providerHost: string, is
     if (providerHost !== host) {
         throw new IrsaInputError("existingOidcProviderArn", arn, `names the provider for "${providerHost}", not for the issuer "${host}"`, "pass the ARN of the provider registered for this issuer, or leave it unset to create one");
     }
+}
+
+/**
+ * Throws unless the computed issuer is the pinned one. The message names both and the usual causes: this is
+ * the guard against an edit that would move the issuer (and so break every token and trust policy).
+ */
+export function checkExpectedIssuer(expected: string, computed: string): string {
+    if (expected !== computed) {
+        throw new IrsaInputError(
+            "expectedIssuerUrl",
+            expected,
+            `is not the issuer this program would publish, "${computed}" (a changed bucketName, region, hosting or domain moves the issuer, and the cluster's tokens and every trust policy name the old one)`,
+            "undo the change that moved the issuer; to move it on purpose, migrate (README, \"Adding IRSA to a running cluster\": list the old issuer in previousIssuers) and then set expectedIssuerUrl to the new URL",
+        );
+    }
+    return computed;
+}
+
+/** The bucket of a plain S3 issuer URL (https://<bucket>.s3.<region>.<suffix>), or undefined when it is no such URL. */
+function bucketFromExpectedIssuer(expected: pulumi.Input<string> | undefined): string | undefined {
+    if (typeof expected !== "string") {
+        return undefined;
+    }
+    const match = /^https:\/\/([a-z0-9-]+)\.s3\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/.exec(expected);
+    return match ? match[1] : undefined;
 }

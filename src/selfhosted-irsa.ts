@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { IrsaRole, IrsaRoleArgs, RoleForOptions } from "./aws/irsa-role";
-import { Hosting, publishDocuments } from "./aws/hosting";
+import { IrsaRole, RoleForOptions } from "./aws/irsa-role";
+import { checkAudienceListed } from "./aws/irsa-role-args";
+import { RolePolicy, rolePolicyArgs } from "./aws/role-policy";
+import { Hosting, HostingKind, publishDocuments } from "./aws/hosting";
 import { createOidcProvider } from "./aws/oidc-provider";
 import { createCloudFrontHosting } from "./aws/cloudfront-hosting";
 import { createS3Hosting } from "./aws/s3-hosting";
@@ -12,7 +14,17 @@ import { createPodIdentityWebhook } from "./kubernetes/webhook";
 import { buildOidcDocuments } from "./oidc-documents";
 import { issuerHost } from "./oidc/discovery";
 import { validateOidcProviderArn } from "./oidc/trust-policy";
-import { SelfHostedIrsaArgs, checkProviderMatchesIssuer, validateSelfHostedIrsaArgs } from "./selfhosted-irsa-args";
+import { SelfHostedIrsaArgs, checkExpectedIssuer, checkProviderMatchesIssuer, validateSelfHostedIrsaArgs } from "./selfhosted-irsa-args";
+import { validatePreviousIssuers } from "./kubernetes/api-server-args";
+
+/** Per-instance state `roleFor` needs, kept outside the class: class fields would become schema outputs. */
+interface RoleForContext {
+    name: string;
+    tokenAudience: pulumi.Output<string>;
+    /** The provider's client IDs when known before deployment (plain), to refuse an audience STS would refuse. */
+    plainAudiences?: readonly string[];
+}
+const roleForContexts = new WeakMap<SelfHostedIrsa, RoleForContext>();
 
 export type { SelfHostedIrsaArgs } from "./selfhosted-irsa-args";
 
@@ -42,11 +54,12 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
     /** The private signing key (--service-account-signing-key-file), secret; undefined with `signingKey.publicKeyPems`. */
     public readonly privateKeyPem: pulumi.Output<string | undefined>;
     /**
-     * kube-apiserver flags (without "--"): service-account-issuer and service-account-jwks-uri. `api-audiences`
+     * kube-apiserver flags (without "--"), each a list with one entry per occurrence: service-account-issuer (the
+     * new issuer, then `previousIssuers`) and service-account-jwks-uri. `api-audiences`
      * is deliberately absent: the webhook requests STS-audience tokens explicitly, and overriding the flag
      * would change each distribution's own API audience (see README).
      */
-    public readonly apiServerArgs: pulumi.Output<Record<string, string>>;
+    public readonly apiServerArgs: pulumi.Output<Record<string, string[]>>;
     /**
      * What to set on the API server, per distribution (talos, kubeadm, k3s, rke2, eks-anywhere), as YAML
      * without any private key; the same as `selfhosted-irsa cluster-config`.
@@ -55,16 +68,17 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
     /** Secret: the Talos machine-config patch with `cluster.serviceAccount.key`; undefined without a private key. */
     public readonly talosSecretPatch: pulumi.Output<string | undefined>;
 
-    private readonly componentName: string;
-    private readonly tokenAudience: pulumi.Output<string>;
-
     constructor(name: string, args: SelfHostedIrsaArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         // Every check that can run now runs before anything is registered, the component included.
         const normalized = validateSelfHostedIrsaArgs(name, args);
         // The engine stores a component's args as its inputs: the private key goes there only as a secret.
         super("selfhosted-irsa:index:SelfHostedIrsa", name, withSecretKey(args), opts);
-        this.componentName = name;
         const parent = this;
+        const protect = normalized.protect;
+        // Nothing this stack does not own may outlive the bucket's name: an existing provider (and its roles)
+        // would trust whoever creates a bucket of that name after a destroy, so the bucket is then retained.
+        const bucketLifecycle = { protect, retainOnDelete: args.existingOidcProviderArn !== undefined };
+        const bucketArgs = { bucketName: normalized.bucketName, forceDestroy: args.forceDestroy, region: args.region, tags: args.tags, jwksPath: normalized.jwksPath, ...bucketLifecycle };
 
         const region: pulumi.Output<string> =
             args.region !== undefined ? pulumi.output(args.region) : aws.getRegionOutput({}, { parent }).region;
@@ -72,25 +86,19 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
         // One case per hosting kind; each returns the same Hosting shape (issuer, bucket, readiness).
         let hosting: Hosting;
         switch (normalized.hostingKind) {
-            case "s3":
-                hosting = createS3Hosting(
-                    name,
-                    { bucketName: args.bucketName, forceDestroy: args.forceDestroy, region: args.region, tags: args.tags, jwksPath: normalized.jwksPath, issuerRegion: region },
-                    { parent },
-                );
+            case HostingKind.S3:
+                hosting = createS3Hosting(name, { ...bucketArgs, issuerRegion: region }, { parent });
                 break;
-            case "cloudfront":
-                hosting = createCloudFrontHosting(
-                    name,
-                    { bucketName: args.bucketName, forceDestroy: args.forceDestroy, region: args.region, tags: args.tags, jwksPath: normalized.jwksPath, cloudfront: args.hosting! },
-                    { parent },
-                );
+            case HostingKind.CloudFront:
+                hosting = createCloudFrontHosting(name, { ...bucketArgs, cloudfront: args.hosting! }, { parent });
                 break;
         }
+        // Every use of the issuer below goes through this check: a moved issuer stops the program at preview.
+        const issuerUrl = pinnedIssuer(hosting.issuerUrl, args.expectedIssuerUrl, normalized.previousIssuers);
 
-        const signing = resolveSigningKey(name, args.signingKey, { parent }, hosting.issuerUrl);
+        const signing = resolveSigningKey(name, args.signingKey, { parent, protect }, issuerUrl);
         const documents = pulumi
-            .all([hosting.issuerUrl, signing.publicKeyPems, pulumi.output(args.additionalPublicKeyPems ?? []), pulumi.output(args.legacyEmptyKid ?? false)])
+            .all([issuerUrl, signing.publicKeyPems, pulumi.output(args.additionalPublicKeyPems ?? []), pulumi.output(args.legacyEmptyKid ?? false)])
             .apply(([issuerUrl, signingPems, extraPems, legacyEmptyKid]) =>
                 buildOidcDocuments({ issuerUrl, jwksPath: normalized.jwksPath, publicKeyPems: [...signingPems, ...extraPems], legacyEmptyKid }),
             );
@@ -104,30 +112,32 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
         const audiences = pulumi.output(normalized.audiences);
         let oidcProviderArn: pulumi.Output<string>;
         if (args.existingOidcProviderArn !== undefined) {
-            oidcProviderArn = pulumi.all([args.existingOidcProviderArn, hosting.issuerUrl]).apply(([arn, issuer]) => {
+            oidcProviderArn = pulumi.all([args.existingOidcProviderArn, issuerUrl]).apply(([arn, issuer]) => {
                 checkProviderMatchesIssuer(arn, validateOidcProviderArn(arn, "existingOidcProviderArn"), issuer);
                 return arn;
             });
         } else {
             oidcProviderArn = createOidcProvider(
                 name,
-                { issuerUrl: hosting.issuerUrl, audiences, thumbprints: args.thumbprints, tags: args.tags },
-                { parent, dependsOn: [published.discovery, published.jwks, ...hosting.readiness] },
+                { issuerUrl, audiences, thumbprints: args.thumbprints, tags: args.tags },
+                { parent, dependsOn: [published.discovery, published.jwks, ...hosting.readiness], protect },
             ).arn;
         }
 
-        this.tokenAudience = audiences.apply((list) => list[0]);
+        const tokenAudience = audiences.apply((list) => list[0]);
+        const plainAudiences = Array.isArray(normalized.audiences) && normalized.audiences.every((a) => typeof a === "string") ? (normalized.audiences as string[]) : undefined;
+        roleForContexts.set(this, { name, tokenAudience, plainAudiences });
         if (normalized.webhook) {
             createPodIdentityWebhook(
                 name,
-                { ...normalized.webhook, tokenAudience: normalized.webhook.tokenAudience ?? this.tokenAudience },
+                { ...normalized.webhook, tokenAudience: normalized.webhook.tokenAudience ?? tokenAudience },
                 { parent },
                 region,
             );
         }
 
-        this.issuerUrl = hosting.issuerUrl;
-        this.issuerHost = hosting.issuerUrl.apply(issuerHost);
+        this.issuerUrl = issuerUrl;
+        this.issuerHost = issuerUrl.apply(issuerHost);
         this.jwksUri = documents.jwksUri;
         this.discoveryDocument = documents.discoveryJson;
         this.jwks = documents.jwksJson;
@@ -136,14 +146,22 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
         this.bucketName = hosting.bucketName;
         this.publicKeyPems = documents.publicKeyPems;
         this.privateKeyPem = signing.privateKeyPem;
-        this.apiServerArgs = pulumi.all([hosting.issuerUrl, documents.jwksUri]).apply(([issuerUrl, jwksUri]) => buildApiServerArgs({ issuerUrl, jwksUri }));
-        const wiring = pulumi.all([hosting.issuerUrl, documents.jwksUri, documents.publicKeyPems]);
+        const previousIssuers = normalized.previousIssuers;
+        this.apiServerArgs = pulumi.all([issuerUrl, documents.jwksUri]).apply(([issuer, jwksUri]) => buildApiServerArgs({ issuerUrl: issuer, previousIssuers, jwksUri }));
+        const wiring = pulumi.all([issuerUrl, documents.jwksUri, documents.publicKeyPems]);
         this.clusterConfigs = wiring.apply(([issuer, jwksUri, publicKeyPems]) =>
-            Object.fromEntries(DISTRIBUTIONS.map((distribution) => [distribution, buildClusterConfig({ distribution, issuer, jwksUri, publicKeyPems }).publicYaml])),
+            Object.fromEntries(
+                DISTRIBUTIONS
+                    // EKS Anywhere's podIamConfig holds one issuer: it cannot keep the old one during a migration.
+                    .filter((distribution) => previousIssuers.length === 0 || distribution !== "eks-anywhere")
+                    .map((distribution) => [distribution, buildClusterConfig({ distribution, issuer, jwksUri, publicKeyPems, additionalIssuers: previousIssuers }).publicYaml]),
+            ),
         );
         this.talosSecretPatch = pulumi.secret(
-            pulumi.all([wiring, signing.privateKeyPem]).apply(([[issuer, jwksUri], signingKeyPem]) =>
-                signingKeyPem === undefined ? undefined : buildClusterConfig({ distribution: "talos", issuer, jwksUri, signingKeyPem }).secretYaml,
+            pulumi.all([wiring, signing.privateKeyPem]).apply(([[issuer, jwksUri, publicKeyPems], signingKeyPem]) =>
+                signingKeyPem === undefined
+                    ? undefined
+                    : buildClusterConfig({ distribution: "talos", issuer, jwksUri, signingKeyPem, publicKeyPems, additionalIssuers: previousIssuers }).secretYaml,
             ),
         );
 
@@ -166,25 +184,46 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
 
     /**
      * An IAM role that exactly one service account of this cluster can assume, trusting this component's
-     * OIDC provider and pinning `aud` to the first audience (`${name}-${namespace}-${serviceAccount}`).
-     * TypeScript only; other languages use the IrsaRole component directly.
+     * OIDC provider and pinning `aud` to the first audience (`${name}-${namespace}-${serviceAccount}`). `policy`
+     * is the TypeScript shorthand: a managed policy ARN, a list of ARNs, a policy document (object or JSON text),
+     * or `{ managedPolicyArns, inlinePolicies }`. TypeScript only; other languages use the IrsaRole component
+     * (and so does a role trusted by several clusters: IrsaRole with the clusters' outputs).
      */
-    public roleFor(namespace: string, serviceAccount: string, policy: IrsaRoleArgs["policy"], options?: RoleForOptions): IrsaRole {
+    public roleFor(namespace: string, serviceAccount: string, policy: RolePolicy, options?: RoleForOptions): IrsaRole {
+        const context = roleForContexts.get(this)!;
+        const audience = options?.audience;
+        if (typeof audience === "string" && context.plainAudiences !== undefined) {
+            checkAudienceListed(audience, context.plainAudiences);
+        }
         return new IrsaRole(
-            `${this.componentName}-${namespace}-${serviceAccount}`,
+            `${context.name}-${namespace}-${serviceAccount}`,
             {
                 oidcProviderArn: this.oidcProviderArn,
                 issuerUrl: this.issuerUrl,
                 namespace,
                 serviceAccount,
-                policy,
                 ...options,
+                ...rolePolicyArgs(policy, { managedPolicyArns: options?.managedPolicyArns, inlinePolicies: options?.inlinePolicies }),
                 // After the spread: `{ audience: undefined }` must not drop the component's audience.
-                audience: options?.audience ?? this.tokenAudience,
+                audience: audience ?? context.tokenAudience,
             },
             { parent: this },
         );
     }
+}
+
+/**
+ * The issuer as every child sees it: checked against `expectedIssuerUrl` and `previousIssuers` once known. In a
+ * preview of an unchanged bucket or distribution the value is known, so a moved issuer fails the preview.
+ */
+function pinnedIssuer(issuer: pulumi.Output<string>, expected: pulumi.Input<string> | undefined, previousIssuers: string[]): pulumi.Output<string> {
+    return pulumi.all([issuer, expected]).apply(([computed, pinned]) => {
+        if (pinned !== undefined) {
+            checkExpectedIssuer(pinned, computed);
+        }
+        validatePreviousIssuers(computed, previousIssuers, "previousIssuers");
+        return computed;
+    });
 }
 
 /** A copy of args whose private key, if any, is a secret (never mutates the caller's args). */

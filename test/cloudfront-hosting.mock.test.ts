@@ -67,7 +67,7 @@ async function program(name: string, cloudfront: Settings, extra: { tags?: Recor
     const hosting = createCloudFrontHosting(name, { jwksPath: JWKS_PATH, cloudfront, ...extra }, { parent });
     const discoveryJson = hosting.issuerUrl.apply((issuer) => serializeDiscoveryDocument(buildDiscoveryDocument({ issuer, jwks: { keys: [] } })));
     const published = publishDocuments(name, hosting, { discoveryJson, jwksJson: "{\"keys\":[]}", jwksPath: JWKS_PATH }, { parent });
-    createOidcProvider(name, { issuerUrl: hosting.issuerUrl, audiences: ["sts.amazonaws.com"] }, { parent, dependsOn: [published.discovery, published.jwks, ...hosting.readiness] });
+    createOidcProvider(name, { issuerUrl: hosting.issuerUrl, audiences: ["sts.amazonaws.com"] }, { parent, dependsOn: [published.discovery, published.jwks, ...hosting.readiness], protect: false });
     const issuer = await promiseOf(hosting.issuerUrl);
     await settleAll();
     const mine = (r: RecordedResource) => r.name === name || r.name.startsWith(`${name}-`);
@@ -222,12 +222,10 @@ describe("CloudFront hosting without a custom domain (defaults)", () => {
 
 describe("CloudFront hosting with a custom domain and a hosted zone", () => {
     let p: Program;
-    let provider: InstanceType<typeof aws.Provider>;
     before(async () => {
-        provider = new aws.Provider("use1-credentials", { region: "us-east-1" });
         p = await program(
             "custom",
-            { domainName: "oidc.example.com", hostedZoneId: ZONE, priceClass: "PriceClass_All", minTtl: 60, defaultTtl: 120, maxTtl: 600, usEast1Provider: provider },
+            { domainName: "oidc.example.com", hostedZoneId: ZONE, priceClass: "PriceClass_All", minTtl: 60, defaultTtl: 120, maxTtl: 600 },
             { region: "eu-central-1" },
         );
     });
@@ -240,19 +238,18 @@ describe("CloudFront hosting with a custom domain and a hosted zone", () => {
         assert.equal(one(p, T.oidcProvider).inputs.url, "https://oidc.example.com");
     });
 
-    it("requests a DNS-validated certificate in us-east-1 through the given provider", async () => {
+    it("requests a DNS-validated certificate in us-east-1 with the inherited provider and a per-resource region", async () => {
         const cert = one(p, T.certificate);
         assert.equal(cert.name, "custom-certificate");
         assert.deepEqual(cert.inputs, { domainName: "oidc.example.com", validationMethod: "DNS", region: "us-east-1" });
-        const providerUrn = await promiseOf(provider.urn);
-        assert.ok(cert.provider?.startsWith(`${providerUrn}::`), cert.provider);
+        assert.ok(!cert.provider, "no provider of its own: the region is per resource");
         const validation = one(p, T.validation);
         assert.deepEqual(validation.inputs, {
             certificateArn: `arn:aws:acm:us-east-1:${ACCOUNT_ID}:certificate/custom-certificate`,
             validationRecordFqdns: ["_x1.oidc.example.com"],
             region: "us-east-1",
         });
-        assert.ok(validation.provider?.startsWith(`${providerUrn}::`), validation.provider);
+        assert.ok(!validation.provider);
         assert.equal(await promiseOf(p.hosting.certificateArn!), `arn:aws:acm:us-east-1:${ACCOUNT_ID}:certificate/custom-certificate`);
     });
 
@@ -274,8 +271,6 @@ describe("CloudFront hosting with a custom domain and a hosted zone", () => {
                 type,
                 aliases: [{ name: CF_DOMAIN, zoneId: CF_ZONE, evaluateTargetHealth: false }],
             });
-            // Route 53 is global: the alias records keep the inherited provider, not the us-east-1 one.
-            assert.ok(!records.find((r) => r.name === `custom-alias-${type.toLowerCase()}`)!.provider?.includes("use1-credentials"));
         }
     });
 

@@ -130,8 +130,7 @@ describe("validateCloudFrontSettings", () => {
         [{ domainName: "oidc.example.com" }, "`hosting.domainName` \"oidc.example.com\" needs `hosting.hostedZoneId` (the component makes the us-east-1 certificate, its DNS validation and the alias records) or `hosting.certificateArn` (your us-east-1 certificate; you point DNS at the distribution). Fix: pass one of them (both: your certificate, and the component writes the alias records)"],
         [{ hostedZoneId: "Z123" }, "`hosting.hostedZoneId` \"Z123\" has no effect without `hosting.domainName`. Fix: set `hosting.domainName`, or remove `hosting.hostedZoneId`"],
         [{ certificateArn: CERT }, `\`hosting.certificateArn\` "${CERT}" has no effect without \`hosting.domainName\`. Fix: set \`hosting.domainName\`, or remove \`hosting.certificateArn\``],
-        [{ usEast1Provider: {} }, "`hosting.usEast1Provider` \"(a provider)\" is used only for the certificate the component makes (with `hosting.domainName` and `hosting.hostedZoneId`, without `hosting.certificateArn`). Fix: remove it"],
-        [{ domainName: "oidc.example.com", certificateArn: CERT, usEast1Provider: {} }, "`hosting.usEast1Provider` \"(a provider)\" is used only for the certificate the component makes (with `hosting.domainName` and `hosting.hostedZoneId`, without `hosting.certificateArn`). Fix: remove it"],
+        [{ domainName: "oidc.example.com", hostedZoneId: "Z123", usEast1Provider: {} }, "`hosting.usEast1Provider` \"(a provider)\" was removed in 0.2.0: the certificate and its validation take the per-resource region us-east-1 with the inherited AWS provider. Fix: remove it; to use other credentials for the certificate, pass your own `hosting.certificateArn`"],
         [{ minTtl: 10, defaultTtl: 5 }, "`hosting.defaultTtl` \"5\" is below `hosting.minTtl` (10). Fix: CloudFront needs minTtl <= defaultTtl <= maxTtl"],
         [{ priceClass: "cheap" }, "`hosting.priceClass` \"cheap\" is not a CloudFront price class. Fix: use \"PriceClass_100\" (the default), \"PriceClass_200\" or \"PriceClass_All\""],
         [{ domainName: "oidc.example.com", hostedZoneId: "z123" }, "`hosting.hostedZoneId` \"z123\" is not a Route 53 hosted zone ID (uppercase letters and digits, e.g. \"Z0123456789ABCDEFGHIJ\"). Fix: pass the zone's ID, e.g. aws.route53.getZoneOutput({ name: \"example.com\" }).zoneId"],
@@ -142,7 +141,6 @@ describe("validateCloudFrontSettings", () => {
     it("rejects CloudFront-only fields with kind s3", () => {
         rejectCloudFrontOnlyFields({}, "s3");
         throwsExactly(() => rejectCloudFrontOnlyFields({ domainName: "oidc.example.com" }, "s3"), "`hosting.domainName` \"oidc.example.com\" is used only with `hosting.kind` \"cloudfront\", not \"s3\". Fix: set `hosting.kind: \"cloudfront\"`, or remove the field");
-        throwsExactly(() => rejectCloudFrontOnlyFields({ usEast1Provider: {} }, "s3"), "`hosting.usEast1Provider` \"(set)\" is used only with `hosting.kind` \"cloudfront\", not \"s3\". Fix: set `hosting.kind: \"cloudfront\"`, or remove the field");
     });
 });
 

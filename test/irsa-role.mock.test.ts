@@ -9,8 +9,9 @@ setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
 const aws = require("@pulumi/aws") as typeof import("@pulumi/aws");
 const k8s = require("@pulumi/kubernetes") as typeof import("@pulumi/kubernetes");
-const { IrsaRole } = require("../src/aws/irsa-role") as typeof import("../src/aws/irsa-role");
+const { IrsaRole, rolePolicyArgs } = require("../src/aws/irsa-role") as typeof import("../src/aws/irsa-role");
 type IrsaRoleArgs = import("../src/aws/irsa-role").IrsaRoleArgs;
+type RolePolicy = import("../src/aws/irsa-role").RolePolicy;
 type IrsaRoleT = InstanceType<typeof IrsaRole>;
 
 const T = {
@@ -47,7 +48,7 @@ async function make(name: string, args: IrsaRoleArgs, opts?: pulumi.ComponentRes
 describe("IrsaRole: trust policy and a managed ARN", () => {
     let role: IrsaRoleT;
     before(async () => {
-        role = await make("basic", { ...base, policy: S3_READ });
+        role = await make("basic", { ...base, managedPolicyArns: [S3_READ] });
     });
     it("writes exactly this trust policy: web identity from this provider, sub and aud pinned with StringEquals", async () => {
         const expected =
@@ -81,7 +82,7 @@ describe("IrsaRole: trust policy and a managed ARN", () => {
 
 describe("IrsaRole: each policy shorthand makes exactly its resources", () => {
     const OWN_KEY = `${ACCOUNT_ID}-team-reader`;
-    const cases: Array<[string, IrsaRoleArgs["policy"], Partial<IrsaRoleArgs>, Array<[string, string, Record<string, unknown>]>]> = [
+    const cases: Array<[string, RolePolicy | undefined, { managedPolicyArns?: string[]; inlinePolicies?: Record<string, string> }, Array<[string, string, Record<string, unknown>]>]> = [
         ["doc", DOC, {}, [[T.inline, "doc-policy", { role: "doc-role-abc1234", name: "irsa", policy: JSON.stringify(DOC) }]]],
         ["json", JSON.stringify(DOC), {}, [[T.inline, "json-policy", { role: "json-role-abc1234", name: "irsa", policy: JSON.stringify(DOC) }]]],
         [
@@ -109,7 +110,7 @@ describe("IrsaRole: each policy shorthand makes exactly its resources", () => {
     ];
     before(async () => {
         for (const [name, policy, extra] of cases) {
-            await make(name, { ...base, policy, ...extra });
+            await make(name, { ...base, ...rolePolicyArgs(policy, extra) });
         }
     });
     for (const [name, , , expected] of cases) {
@@ -128,7 +129,7 @@ describe("IrsaRole: role options", () => {
     before(async () => {
         await make("opts", {
             ...base,
-            policy: DOC,
+            ...rolePolicyArgs(DOC),
             audience: "irsa.example.com",
             roleName: "team-a-s3-reader",
             rolePath: "/irsa/",
@@ -158,14 +159,14 @@ describe("IrsaRole: role options", () => {
 
 describe("IrsaRole: wildcard subjects only by explicit choice", () => {
     it("subjectMatch wildcard: StringLike on sub, aud still StringEquals", async () => {
-        await make("wild", { ...base, namespace: "team-*", serviceAccount: "reader-?", subjectMatch: "wildcard", policy: DOC });
+        await make("wild", { ...base, namespace: "team-*", serviceAccount: "reader-?", subjectMatch: "wildcard", ...rolePolicyArgs(DOC) });
         assert.deepEqual(JSON.parse(one(T.role, "wild-role").inputs.assumeRolePolicy).Statement[0].Condition, {
             StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com" },
             StringLike: { [`${HOST}:sub`]: "system:serviceaccount:team-*:reader-?" },
         });
     });
     it("without it, a * in a name is refused", () => {
-        assert.throws(() => new IrsaRole("nowild", { ...base, namespace: "team-*", policy: DOC }), {
+        assert.throws(() => new IrsaRole("nowild", { ...base, namespace: "team-*", ...rolePolicyArgs(DOC) }), {
             message: "`namespace` \"team-*\" is not a DNS-1123 label (at most 63 lowercase letters, digits or '-', starting and ending with a letter or digit). Fix: use the Kubernetes name exactly as `kubectl get` shows it, e.g. \"kube-system\"",
         });
     });
@@ -179,7 +180,7 @@ describe("IrsaRole: the ServiceAccount", () => {
         const k8sProvider = new k8s.Provider("sa-k8s", { kubeconfig: "{}" });
         role = await make(
             "sa",
-            { ...base, policy: S3_READ, audience: "irsa.example.com", createServiceAccount: true, stsRegionalEndpoints: true, tokenExpiration: 3600, serviceAccountAnnotations: { "team.example.com/owner": "a" } },
+            { ...base, managedPolicyArns: [S3_READ], audience: "irsa.example.com", createServiceAccount: true, stsRegionalEndpoints: true, tokenExpiration: 3600, serviceAccountAnnotations: { "team.example.com/owner": "a" } },
             { providers: [awsProvider, k8sProvider] },
         );
         providers = { aws: `${await promiseOf(awsProvider.urn)}::${await promiseOf(awsProvider.id)}`, k8s: `${await promiseOf(k8sProvider.urn)}::${await promiseOf(k8sProvider.id)}` };
@@ -212,7 +213,7 @@ describe("IrsaRole: the ServiceAccount", () => {
         assert.ok(registeredUrns().includes("urn:pulumi:test::selfhosted-irsa::selfhosted-irsa:index:IrsaRole$kubernetes:core/v1:ServiceAccount::sa-service-account"));
     });
     it("writes the default audience when none is given, and no optional annotations", async () => {
-        await make("sa2", { ...base, policy: S3_READ, createServiceAccount: true });
+        await make("sa2", { ...base, managedPolicyArns: [S3_READ], createServiceAccount: true });
         assert.deepEqual(one(T.serviceAccount, "sa2-service-account").inputs.metadata.annotations, {
             "eks.amazonaws.com/role-arn": `arn:aws:iam::${ACCOUNT_ID}:role/sa2-role-abc1234`,
             "eks.amazonaws.com/audience": "sts.amazonaws.com",
@@ -242,7 +243,7 @@ describe("IrsaRole: Output-valued inputs (as from a StackReference)", () => {
         assert.equal(one(T.attachment, "ref-attach-0").inputs.policyArn, S3_READ);
     });
     it("refuses an Output as the whole shorthand (ARN or document is unknown)", () => {
-        assert.throws(() => new IrsaRole("ref-bad", { ...base, policy: pulumi.output(S3_READ) as unknown as string }), {
+        assert.throws(() => new IrsaRole("ref-bad", { ...base, ...rolePolicyArgs(pulumi.output(S3_READ) as unknown as string) }), {
             message: "`policy` \"(an Output)\" is an Output, so whether it is an ARN or a document is not known before deployment. Fix: use { managedPolicyArns: [arn] } or { inlinePolicies: { name: json } }",
         });
     });
@@ -263,7 +264,7 @@ describe("IrsaRole: validation before anything is created", () => {
     const names: string[] = [];
     const rejects = (name: string, args: Partial<IrsaRoleArgs>, message: string) => {
         names.push(name);
-        assert.throws(() => new IrsaRole(name, { ...base, policy: S3_READ, ...args } as IrsaRoleArgs), { name: "IrsaInputError", message });
+        assert.throws(() => new IrsaRole(name, { ...base, managedPolicyArns: [S3_READ], ...args } as IrsaRoleArgs), { name: "IrsaInputError", message });
     };
     it("namespace and service account names (DNS-1123)", () => {
         rejects("v-ns", { namespace: "Team_A" }, "`namespace` \"Team_A\" is not a DNS-1123 label (at most 63 lowercase letters, digits or '-', starting and ending with a letter or digit). Fix: use the Kubernetes name exactly as `kubectl get` shows it, e.g. \"kube-system\"");
@@ -279,9 +280,9 @@ describe("IrsaRole: validation before anything is created", () => {
         rejects("v-aud2", { audience: "" }, "`audience` \"\" is not a client ID (1 to 255 characters, no whitespace). Fix: leave it unset for \"sts.amazonaws.com\", or give an audience the IAM OIDC provider lists");
     });
     it("the policy and the boundary", () => {
-        rejects("v-pol", { policy: "arn:aws:iam::aws:role/x" }, "`policy` \"arn:aws:iam::aws:role/x\" is not an IAM managed policy ARN (arn:aws:iam::<account or \"aws\">:policy/<name>). Fix: pass the policy's ARN, e.g. \"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\"");
+        assert.throws(() => rolePolicyArgs("arn:aws:iam::aws:role/x"), { name: "IrsaInputError", message: "`policy` \"arn:aws:iam::aws:role/x\" is not an IAM managed policy ARN (arn:aws:iam::<account or \"aws\">:policy/<name>). Fix: pass the policy's ARN, e.g. \"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\"" });
         rejects("v-pb", { permissionsBoundary: "boundary" }, "`permissionsBoundary` \"boundary\" is not an IAM managed policy ARN (arn:aws:iam::<account or \"aws\">:policy/<name>). Fix: pass the policy's ARN, e.g. \"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\"");
-        rejects("v-dup", { managedPolicyArns: [S3_READ] }, "`managedPolicyArns` \"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\" is attached twice. Fix: list each managed policy once");
+        rejects("v-dup", { managedPolicyArns: [S3_READ, S3_READ] }, "`managedPolicyArns` \"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\" is attached twice. Fix: list each managed policy once");
         rejects("v-inl", { inlinePolicies: { read: "{}" } }, "`inlinePolicies.read` \"{}\" has no policy language Version (\"2012-10-17\"). Fix: add \"Version\": \"2012-10-17\" (without it IAM falls back to 2008-10-17, which has no policy variables)");
     });
     it("role name, path and session length", () => {
@@ -292,9 +293,9 @@ describe("IrsaRole: validation before anything is created", () => {
     });
     it("ServiceAccount options", () => {
         rejects("v-te", { createServiceAccount: true, tokenExpiration: 60 }, "`tokenExpiration` \"60\" is not a whole number of seconds from 600 to 2147483648. Fix: use at least 600 (the webhook raises shorter lifetimes to 600 without telling); the default is 86400");
-        rejects("v-nosa", { tokenExpiration: 3600 }, "`tokenExpiration` \"3600\" only applies to the ServiceAccount IrsaRole creates, and createServiceAccount is not set. Fix: set createServiceAccount: true, or annotate your own ServiceAccount and drop `tokenExpiration`");
+        rejects("v-nosa", { tokenExpiration: 3600 }, "`tokenExpiration` \"3600\" only applies to a ServiceAccount IrsaRole creates or annotates, and neither createServiceAccount nor annotateServiceAccount is set. Fix: set createServiceAccount (or annotateServiceAccount): true, or annotate your own ServiceAccount and drop `tokenExpiration`");
         rejects("v-ann", { createServiceAccount: true, serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": "x" } }, "`serviceAccountAnnotations` \"eks.amazonaws.com/role-arn\" is an annotation IrsaRole sets itself. Fix: use the matching IrsaRole argument (the role ARN is this role's; audience, stsRegionalEndpoints, tokenExpiration)");
-        rejects("v-wsa", { namespace: "team-*", subjectMatch: "wildcard", createServiceAccount: true }, "`createServiceAccount` \"true\" cannot create a ServiceAccount for a wildcard subject. Fix: create the ServiceAccounts yourself, or use subjectMatch \"exact\"");
+        rejects("v-wsa", { namespace: "team-*", subjectMatch: "wildcard", createServiceAccount: true }, "`createServiceAccount` \"true\" cannot create a ServiceAccount for a wildcard subject. Fix: annotate the ServiceAccounts yourself, or use subjectMatch \"exact\"");
         rejects("v-sm", { subjectMatch: "prefix" as "exact" }, "`subjectMatch` \"prefix\" is not a subject match. Fix: use \"exact\" (the default) or \"wildcard\"");
     });
     it("registered nothing for any of them, not even the component", async () => {

@@ -34,7 +34,7 @@ describe("SelfHostedIrsa with hosting.kind cloudfront and a custom domain", () =
         assert.equal(JSON.parse(out.discoveryDocument).issuer, "https://oidc.example.com");
         assert.equal(out.jwksUri, "https://oidc.example.com/openid/v1/jwks");
         assert.equal(out.oidcProviderArn, `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/oidc.example.com`);
-        assert.equal(out.apiServerArgs["service-account-issuer"], "https://oidc.example.com");
+        assert.deepEqual(out.apiServerArgs["service-account-issuer"], ["https://oidc.example.com"]);
         const provider = resources.find((r) => r.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider" && r.name === "cf-oidc-provider")!;
         assert.equal(provider.inputs.url, "https://oidc.example.com");
     });

@@ -110,8 +110,8 @@ describe("SelfHostedIrsa validation: exact messages, nothing registered", () => 
     });
     it("roleFor names, before the role exists", async () => {
         const c = new SelfHostedIrsa("ok", { signingKey: { privateKeyPem: rsa }, webhook: { enabled: false } });
-        assert.throws(() => c.roleFor("Team_A", "s3-reader", "{}"), { message: "`namespace` \"Team_A\" is not a DNS-1123 label (at most 63 lowercase letters, digits or '-', starting and ending with a letter or digit). Fix: use the Kubernetes name exactly as `kubectl get` shows it, e.g. \"kube-system\"" });
-        assert.throws(() => c.roleFor("team-a", "S3Reader", "{}"), /^IrsaInputError: `serviceAccount` "S3Reader" is not a DNS-1123 subdomain/);
+        assert.throws(() => c.roleFor("Team_A", "s3-reader", "arn:aws:iam::aws:policy/ReadOnlyAccess"), { message: "`namespace` \"Team_A\" is not a DNS-1123 label (at most 63 lowercase letters, digits or '-', starting and ending with a letter or digit). Fix: use the Kubernetes name exactly as `kubectl get` shows it, e.g. \"kube-system\"" });
+        assert.throws(() => c.roleFor("team-a", "S3Reader", "arn:aws:iam::aws:policy/ReadOnlyAccess"), /^IrsaInputError: `serviceAccount` "S3Reader" is not a DNS-1123 subdomain/);
         await settleAll();
         assert.equal(resources.filter((r) => r.name.startsWith("ok-team") || r.name.startsWith("ok-Team")).length, 0);
     });

@@ -111,7 +111,7 @@ describe("public keys only, extra keys, every S3 option, webhook off", () => {
         assert.deepEqual(out.keyIds, [readPublicKey(rsa).kid, readPublicKey(ec).kid]);
         assert.deepEqual(out.publicKeyPems, [readPublicKey(rsa).spkiPem, readPublicKey(ec).spkiPem]);
         assert.equal(out.jwksUri, `${ISSUER}/keys/jwks.json`);
-        assert.equal(out.apiServerArgs["service-account-jwks-uri"], `${ISSUER}/keys/jwks.json`);
+        assert.deepEqual(out.apiServerArgs["service-account-jwks-uri"], [`${ISSUER}/keys/jwks.json`]);
     });
     it("grants public read on exactly the two configured keys", () => {
         const policy = JSON.parse(only(T.policy, "pub-policy").inputs.policy);

@@ -158,8 +158,8 @@ describe("SelfHostedIrsa with the user's private key (S3 hosting)", () => {
         assert.equal(out.bucketName, BUCKET);
         assert.deepEqual(out.publicKeyPems, [readPrivateKey(PRIVATE_PEM).publicKey.spkiPem]);
         assert.deepEqual(out.apiServerArgs, {
-            "service-account-issuer": ISSUER,
-            "service-account-jwks-uri": `${ISSUER}/openid/v1/jwks`,
+            "service-account-issuer": [ISSUER],
+            "service-account-jwks-uri": [`${ISSUER}/openid/v1/jwks`],
         });
     });
 

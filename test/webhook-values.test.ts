@@ -47,13 +47,51 @@ function expectInputError(fn: () => unknown, message: string): void {
 }
 
 describe("webhook chart values", () => {
-    it("defaults: region injected, audience, regional STS, 86400 s, Fail, pinned fullname, our PKI", () => {
+    const SPREAD = {
+        podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { "app.kubernetes.io/name": "amazon-eks-pod-identity-webhook" } } } },
+            ],
+        },
+    };
+    it("defaults: region injected, audience, regional STS, 86400 s, Ignore, 2 spread replicas with a PDB and a priority, pinned fullname, our PKI", () => {
         assert.deepEqual(buildWebhookValues({ region: "eu-west-1" }, PKI), {
             fullnameOverride: "amazon-eks-pod-identity-webhook",
             config: { defaultAwsRegion: "eu-west-1", tokenAudience: "sts.amazonaws.com", stsRegionalEndpoint: true, tokenExpiration: 86400 },
-            mutatingWebhook: { failurePolicy: "Fail" },
+            mutatingWebhook: { failurePolicy: "Ignore" },
+            replicaCount: 2,
+            podDisruptionBudget: { enabled: true, minAvailable: 1 },
+            priorityClassName: "system-cluster-critical",
+            affinity: SPREAD,
             pki: { certManager: { enabled: false }, caBundle: PKI.caBundle, cert: PKI.cert, key: PKI.key },
         });
+    });
+
+    it("with Fail, never intercepts kube-system or the webhook's own namespace", () => {
+        const selector = (namespace?: string) => buildWebhookValues({ region: "eu-west-1", failurePolicy: "Fail", namespace }, PKI).mutatingWebhook;
+        assert.deepEqual(selector(), {
+            failurePolicy: "Fail",
+            namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system"] }] },
+        });
+        assert.deepEqual(selector("irsa-system"), {
+            failurePolicy: "Fail",
+            namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system", "irsa-system"] }] },
+        });
+        // Ignore intercepts every namespace (the chart's empty selector): nothing is blocked by an outage.
+        assert.equal("namespaceSelector" in (buildWebhookValues({ region: "eu-west-1" }, PKI).mutatingWebhook as object), false);
+    });
+
+    it("the availability defaults yield to the values passthrough (null removes one)", () => {
+        const values = buildWebhookValues(
+            { region: "eu-west-1", values: { replicaCount: 3, podDisruptionBudget: { minAvailable: 2 }, priorityClassName: "", affinity: { podAntiAffinity: null } } },
+            PKI,
+        );
+        assert.equal(values.replicaCount, 3);
+        assert.deepEqual(values.podDisruptionBudget, { enabled: true, minAvailable: 2 });
+        assert.equal(values.priorityClassName, "");
+        assert.deepEqual(values.affinity, { podAntiAffinity: null });
+        // The shared defaults were not mutated by the merge.
+        assert.deepEqual(buildWebhookValues({ region: "eu-west-1" }, PKI).affinity, SPREAD);
     });
 
     it("every option lands on its chart key", () => {
@@ -199,7 +237,7 @@ describe("webhook args validation (exact messages)", () => {
         [
             "failure policy",
             { ...ok, failurePolicy: "fail" as "Fail" },
-            "`webhook.failurePolicy` \"fail\" is neither \"Fail\" nor \"Ignore\". Fix: use \"Fail\" (the default: a pod the webhook cannot mutate is refused, not started without credentials) or \"Ignore\"",
+            "`webhook.failurePolicy` \"fail\" is neither \"Ignore\" nor \"Fail\". Fix: use \"Ignore\" (the default: a webhook outage never blocks pod creation) or \"Fail\" (no pod starts without its credentials; kube-system and the webhook's namespace are then exempt)",
         ],
         [
             "certificate validity beyond the CA",

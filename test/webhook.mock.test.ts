@@ -3,8 +3,10 @@ import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { RecordedResource, isSecret, isSecretValue, promiseOf, resources, reveal, setupMocks, urnOf } from "./helpers/pulumi-mocks";
+import { recordEngineRequests, requestOf } from "./helpers/engine-requests";
 
 setupMocks();
+recordEngineRequests();
 // Required after setMocks: resource modules must load with the mocks in place.
 const k8s = require("@pulumi/kubernetes") as typeof import("@pulumi/kubernetes");
 const { createPodIdentityWebhook } = require("../src/kubernetes/webhook") as typeof import("../src/kubernetes/webhook");
@@ -44,14 +46,23 @@ describe("pod identity webhook without cert-manager (default)", () => {
         assert.equal(release.inputs.createNamespace, false);
     });
 
-    it("hands the chart our region, defaults, Fail, and the PEMs of our own CA and certificate", async () => {
+    it("hands the chart our region, defaults, Ignore, availability, and the PEMs of our own CA and certificate", async () => {
         await promiseOf(made.release.urn);
-        const recorded = one("irsa", RELEASE).inputs.values;
-        assert.equal(isSecretValue(recorded), true, "the values reach the engine as a secret");
+        const recorded = requestOf(RELEASE, "irsa-webhook").object.values;
         assert.deepEqual(reveal(recorded), {
             fullnameOverride: "amazon-eks-pod-identity-webhook",
             config: { defaultAwsRegion: "eu-west-1", tokenAudience: "sts.amazonaws.com", stsRegionalEndpoint: true, tokenExpiration: 86400 },
-            mutatingWebhook: { failurePolicy: "Fail" },
+            mutatingWebhook: { failurePolicy: "Ignore" },
+            replicaCount: 2,
+            podDisruptionBudget: { enabled: true, minAvailable: 1 },
+            priorityClassName: "system-cluster-critical",
+            affinity: {
+                podAntiAffinity: {
+                    preferredDuringSchedulingIgnoredDuringExecution: [
+                        { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { "app.kubernetes.io/name": "amazon-eks-pod-identity-webhook" } } } },
+                    ],
+                },
+            },
             pki: {
                 certManager: { enabled: false },
                 caBundle: fakePem("CERTIFICATE", "irsa-webhook-ca"),
@@ -99,10 +110,39 @@ describe("pod identity webhook without cert-manager (default)", () => {
         assert.deepEqual(cert.inputs.allowedUses, ["digital_signature", "key_encipherment", "server_auth"]);
     });
 
-    it("keeps the serving key secret: the values output and the release's values are secret", async () => {
-        assert.equal(await isSecret(made.values), true);
-        assert.equal(await isSecret(made.release.values), true);
+    it("keeps the serving key secret, and only it, in the request the engine receives: diffs stay readable", async () => {
+        const release = { inputs: { values: requestOf(RELEASE, "irsa-webhook").object.values } };
+        assert.equal(isSecretValue(release.inputs.values), false, "the values as a whole are not secret");
+        assert.equal(isSecretValue(release.inputs.values.pki.key), true, "pki.key is");
+        assert.equal(reveal(release.inputs.values.pki.key), fakePem("PRIVATE KEY", "irsa-webhook-key"));
+        const secretLeaves: string[] = [];
+        const walk = (v: any, at: string): void => {
+            if (isSecretValue(v)) secretLeaves.push(at);
+            else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, `${at}.${k}`);
+        };
+        walk(release.inputs.values, "values");
+        assert.deepEqual(secretLeaves, ["values.pki.key"]);
+        assert.equal(isSecretValue(release.inputs.values.pki.cert), false);
+        assert.equal(isSecretValue(release.inputs.values.pki.caBundle), false);
         assert.equal(await isSecret(made.caCertPem!), false, "the CA certificate is public");
+    });
+
+    it("deletes the old release before a replacement (the chart's cluster-scoped objects have fixed names)", () => {
+        const request = requestOf(RELEASE, "irsa-webhook");
+        assert.equal(request.deleteBeforeReplace, true);
+        assert.equal(request.protect, false);
+        // A valid auto-name (`irsa-webhook-<8 hex>`) is left to Pulumi: no name given.
+        assert.equal(request.object.name, undefined);
+    });
+
+    it("gives Helm a valid release name when the auto-name would not be one", async () => {
+        const long = "Prod-Cluster-EU-West-1-Identity-Federation-Irsa";
+        const w = createPodIdentityWebhook(long, { region: "eu-west-1" }, { parent: new Parent("p-long") })!;
+        await promiseOf(w.release.urn);
+        const name = requestOf(RELEASE, `${long}-webhook`).object.name as string;
+        assert.match(name, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+        assert.ok(name.length <= 53, name);
+        assert.match(name, /^prod-cluster-eu-west-1-identity-federation-i-[0-9a-f]{8}$/);
     });
 
     it("parents every child on the given resource", async () => {
@@ -121,7 +161,7 @@ describe("pod identity webhook with cert-manager and options", () => {
         assert.equal(release.inputs.namespace, "irsa-system");
         assert.equal(release.inputs.createNamespace, true);
         assert.equal(made.caCertPem, undefined);
-        assert.equal(await isSecret(made.values), false, "no key inside, nothing to hide");
+        assert.equal(JSON.stringify(release.inputs.values).includes("PRIVATE KEY"), false, "no key inside, nothing to hide");
     });
 
     it("passes every option, the stack region from the caller, and the given provider", async () => {
@@ -149,7 +189,8 @@ describe("pod identity webhook with cert-manager and options", () => {
         assert.equal(release.inputs.version, "2.6.4");
         assert.deepEqual(release.inputs.repositoryOpts, { repo: "https://charts.example.com" });
         assert.match(release.provider ?? "", /::pulumi:providers:kubernetes::cluster::/);
-        const { pki, ...rest } = reveal(release.inputs.values);
+        const { pki, affinity, podDisruptionBudget, priorityClassName, ...rest } = reveal(release.inputs.values);
+        assert.ok(affinity.podAntiAffinity && podDisruptionBudget.enabled && priorityClassName);
         assert.deepEqual(rest, {
             fullnameOverride: "amazon-eks-pod-identity-webhook",
             config: { defaultAwsRegion: "ap-northeast-1", tokenAudience: "irsa.example.com", stsRegionalEndpoint: false, tokenExpiration: 7200 },

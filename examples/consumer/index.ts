@@ -4,7 +4,7 @@
 //   pulumi config set kubeconfig --secret "$(cat ~/.kube/config)"   # for createServiceAccount
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { IrsaRole } from "selfhosted-irsa";
+import { IrsaRole, rolePolicyArgs } from "selfhosted-irsa";
 
 const config = new pulumi.Config();
 const platform = new pulumi.StackReference(config.require("irsaStack"));
@@ -26,7 +26,7 @@ const reader = new IrsaRole(
         ...cluster,
         namespace: "billing",
         serviceAccount: "reader",
-        policy: "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+        managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],
         createServiceAccount: true,
         stsRegionalEndpoints: true,
         tags: { team: "billing" },
@@ -34,18 +34,24 @@ const reader = new IrsaRole(
     { providers: [kubernetes] },
 );
 
-// An inline document: the Role and one RolePolicy named "irsa". The pods use their own ServiceAccount
-// orders/worker, annotated with `eks.amazonaws.com/role-arn` = workerRoleArn.
-const worker = new IrsaRole("orders-worker", {
-    ...cluster,
-    namespace: "orders",
-    serviceAccount: "worker",
-    policy: {
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::orders-archive/*" }],
+// An inline document: the Role and one RolePolicy named "irsa" (`rolePolicyArgs` turns the TypeScript
+// shorthand into `inlinePolicies`). The orders app's own Helm chart owns ServiceAccount orders/worker:
+// IrsaRole only annotates it (server-side apply), and leaves it in place on destroy.
+const worker = new IrsaRole(
+    "orders-worker",
+    {
+        ...cluster,
+        namespace: "orders",
+        serviceAccount: "worker",
+        ...rolePolicyArgs({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::orders-archive/*" }],
+        }),
+        annotateServiceAccount: true,
+        maxSessionDuration: 7200,
     },
-    maxSessionDuration: 7200,
-});
+    { providers: [kubernetes] },
+);
 
 export const readerRoleArn = reader.roleArn;
 export const readerServiceAccount = pulumi.interpolate`${reader.namespace}/${reader.serviceAccountName}`;

@@ -30,8 +30,6 @@ export interface CloudFrontHostingSettings {
     defaultTtl?: pulumi.Input<number>;
     /** @default 3600 */
     maxTtl?: pulumi.Input<number>;
-    /** Provider for the certificate and its validation (region is forced to us-east-1 anyway). @default the inherited provider */
-    usEast1Provider?: aws.Provider;
 }
 
 /** A Hosting plus what only CloudFront has (for outputs, and for users who manage DNS themselves). */
@@ -101,8 +99,8 @@ export function createCloudFrontHosting(
     let validation: aws.acm.CertificateValidation | undefined;
     if (plan.certificate === "managed") {
         const zoneId = pulumi.output(cf.hostedZoneId!).apply((z) => validateHostedZoneId(z));
-        // CloudFront takes certificates from us-east-1 only; the per-resource region keeps the user's provider.
-        const certOpts = { parent, ...(cf.usEast1Provider !== undefined ? { provider: cf.usEast1Provider } : {}) };
+        // CloudFront takes certificates from us-east-1 only; the per-resource region keeps the inherited provider.
+        const certOpts = { parent };
         const certificate = new aws.acm.Certificate(
             `${name}-certificate`,
             { domainName: plan.domainName!, validationMethod: "DNS", region: US_EAST_1, ...tags },

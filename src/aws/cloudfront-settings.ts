@@ -5,8 +5,9 @@ import { PolicyDocument } from "../oidc/trust-policy";
 // Pure checks and documents of the CloudFront hosting (no @pulumi imports): they run before any resource exists.
 
 /** CloudFront price classes (CreateDistribution API, `PriceClass`). */
-export const CLOUDFRONT_PRICE_CLASSES = ["PriceClass_100", "PriceClass_200", "PriceClass_All"] as const;
-export type CloudFrontPriceClass = (typeof CLOUDFRONT_PRICE_CLASSES)[number];
+export const CloudFrontPriceClass = { PriceClass100: "PriceClass_100", PriceClass200: "PriceClass_200", PriceClassAll: "PriceClass_All" } as const;
+export type CloudFrontPriceClass = (typeof CloudFrontPriceClass)[keyof typeof CloudFrontPriceClass];
+export const CLOUDFRONT_PRICE_CLASSES: readonly CloudFrontPriceClass[] = Object.values(CloudFrontPriceClass);
 /** North America, Europe and Israel: the cheapest class, enough for STS (which fetches from AWS regions). */
 export const DEFAULT_PRICE_CLASS: CloudFrontPriceClass = "PriceClass_100";
 
@@ -164,6 +165,7 @@ function isPlain(value: unknown): boolean {
  * or both (your certificate, and the component writes the alias records).
  */
 export function validateCloudFrontSettings(hosting: CloudFrontSettingsInput): CloudFrontPlan {
+    rejectRemovedFields(hosting);
     const has = (value: unknown) => value !== undefined;
     if (has(hosting.domainName) && !isPlain(hosting.domainName)) {
         throw new IrsaInputError("hosting.domainName", "(an Output)", "must be a plain string (it decides the issuer, the certificate and the DNS records)", "pass the name as a string, e.g. from pulumi.Config");
@@ -202,14 +204,6 @@ export function validateCloudFrontSettings(hosting: CloudFrontSettingsInput): Cl
         );
     }
     const certificate = domainName === undefined ? "default" : has(hosting.certificateArn) ? "imported" : "managed";
-    if (has(hosting.usEast1Provider) && certificate !== "managed") {
-        throw new IrsaInputError(
-            "hosting.usEast1Provider",
-            "(a provider)",
-            "is used only for the certificate the component makes (with `hosting.domainName` and `hosting.hostedZoneId`, without `hosting.certificateArn`)",
-            "remove it",
-        );
-    }
     return {
         ...(domainName !== undefined ? { domainName, issuerUrl: cloudFrontIssuerUrl(domainName) } : {}),
         certificate,
@@ -217,11 +211,20 @@ export function validateCloudFrontSettings(hosting: CloudFrontSettingsInput): Cl
     };
 }
 
+/** Fields removed from `hosting` (callers without types would otherwise see them ignored silently). */
+function rejectRemovedFields(hosting: CloudFrontSettingsInput): void {
+    if (hosting.usEast1Provider !== undefined) {
+        // Removed in 0.2.0: a provider-typed arg cannot be expressed in the multi-language schema.
+        throw new IrsaInputError("hosting.usEast1Provider", "(a provider)", "was removed in 0.2.0: the certificate and its validation take the per-resource region us-east-1 with the inherited AWS provider", "remove it; to use other credentials for the certificate, pass your own `hosting.certificateArn`");
+    }
+}
+
 /** With `hosting.kind` "s3", rejects the fields only the CloudFront hosting reads (they would be ignored silently). */
 export function rejectCloudFrontOnlyFields(hosting: CloudFrontSettingsInput, kind: string): void {
-    for (const field of ["domainName", "hostedZoneId", "certificateArn", "priceClass", "minTtl", "defaultTtl", "maxTtl", "usEast1Provider"] as const) {
+    rejectRemovedFields(hosting);
+    for (const field of ["domainName", "hostedZoneId", "certificateArn", "priceClass", "minTtl", "defaultTtl", "maxTtl"] as const) {
         if (hosting[field] !== undefined) {
-            const value = field === "usEast1Provider" || !isPlain(hosting[field]) ? "(set)" : hosting[field];
+            const value = !isPlain(hosting[field]) ? "(set)" : hosting[field];
             throw new IrsaInputError(`hosting.${field}`, value, `is used only with \`hosting.kind\` "cloudfront", not "${kind}"`, "set `hosting.kind: \"cloudfront\"`, or remove the field");
         }
     }

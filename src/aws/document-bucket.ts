@@ -3,6 +3,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { BucketSettings } from "./hosting";
 import { validateBucketName } from "./names";
 
+/**
+ * The bucket's name is in the issuer URL and bucket names are global: once deleted, anyone may create a bucket
+ * of that name and publish their own JWKS. So it is protected (no replacement, no destroy) unless the user
+ * turned that off, and retained on delete whenever something this stack does not own (an existing IAM OIDC
+ * provider, and the roles trusting it) may still trust its URL.
+ */
+export function bucketLifecycle(args: Pick<BucketSettings, "protect" | "retainOnDelete">): { protect?: boolean; retainOnDelete?: boolean } {
+    return { ...(args.protect ? { protect: true } : {}), ...(args.retainOnDelete ? { retainOnDelete: true } : {}) };
+}
+
 export interface DocumentBucket {
     bucket: aws.s3.Bucket;
     ownership: aws.s3.BucketOwnershipControls;
@@ -18,6 +28,7 @@ export interface DocumentBucket {
  */
 export function createDocumentBucket(name: string, args: BucketSettings, publicPolicy: boolean, opts: { parent: pulumi.Resource }): DocumentBucket {
     const parent = opts.parent;
+    const lifecycle = bucketLifecycle(args);
     const region = args.region !== undefined ? { region: args.region } : {};
     const bucket = new aws.s3.Bucket(
         `${name}-bucket`,
@@ -28,7 +39,7 @@ export function createDocumentBucket(name: string, args: BucketSettings, publicP
             ...(args.tags !== undefined ? { tags: args.tags } : {}),
             ...region,
         },
-        { parent },
+        { parent, ...lifecycle },
     );
     const ownership = new aws.s3.BucketOwnershipControls(
         `${name}-ownership`,
@@ -46,7 +57,8 @@ export function createDocumentBucket(name: string, args: BucketSettings, publicP
             restrictPublicBuckets: !publicPolicy,
             ...region,
         },
-        { parent },
+        // S3 may answer 409 OperationAborted to concurrent ownership and access-block writes on one bucket.
+        { parent, dependsOn: [ownership] },
     );
     return { bucket, ownership, accessBlock, region };
 }

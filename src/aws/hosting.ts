@@ -4,6 +4,10 @@ import { IrsaInputError } from "../oidc/errors";
 import { DISCOVERY_PATH } from "../oidc/discovery";
 import { CloudFrontPriceClass, rejectCloudFrontOnlyFields, validateCloudFrontSettings } from "./cloudfront-settings";
 
+/** Where the documents are served from: a public-read S3 bucket, or a private bucket behind CloudFront. */
+export const HostingKind = { S3: "s3", CloudFront: "cloudfront" } as const;
+export type HostingKind = (typeof HostingKind)[keyof typeof HostingKind];
+
 /** Where the discovery documents are published. */
 export interface HostingArgs {
     /**
@@ -14,7 +18,7 @@ export interface HostingArgs {
      * Plain (it decides the resources).
      * @default "s3"
      */
-    kind?: "s3" | "cloudfront";
+    kind?: HostingKind;
     /**
      * CloudFront only. Custom domain of the issuer: a lowercase DNS name without scheme, path, port or
      * trailing dot (the issuer becomes https://<domainName>). Needs `hostedZoneId` (the component requests an
@@ -46,14 +50,6 @@ export interface HostingArgs {
     defaultTtl?: pulumi.Input<number>;
     /** CloudFront only. Upper bound of the edge TTL, see `minTtl`. @default 3600 */
     maxTtl?: pulumi.Input<number>;
-    /**
-     * CloudFront only, with `hostedZoneId` and without `certificateArn`: the provider for the ACM certificate
-     * and its validation (e.g. other credentials). Their region is us-east-1 either way (a per-resource
-     * `region`), so the inherited provider works without it. Viewers get TLS 1.2 at least with a domain;
-     * without one CloudFront's default certificate fixes the security policy itself (TLSv1), which cannot be set.
-     * @default undefined (the inherited provider, region us-east-1)
-     */
-    usEast1Provider?: aws.Provider;
 }
 
 /** What every hosting gives the component: a bucket to upload to, and the issuer that serves it. */
@@ -76,10 +72,14 @@ export interface BucketSettings {
     forceDestroy?: pulumi.Input<boolean>;
     region?: pulumi.Input<string>;
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Pulumi `protect` on the bucket (the component's `protectIdentity`). */
+    protect?: boolean;
+    /** Pulumi `retainOnDelete` on the bucket: set when the IAM OIDC provider is not the component's. */
+    retainOnDelete?: boolean;
 }
 
 /** Checks the hosting kind and its settings (plain: they decide which resources exist). */
-export function validateHostingArgs(hosting: HostingArgs | undefined): "s3" | "cloudfront" {
+export function validateHostingArgs(hosting: HostingArgs | undefined): HostingKind {
     const kind = hosting?.kind ?? "s3";
     if (kind === "cloudfront") {
         validateCloudFrontSettings(hosting!);

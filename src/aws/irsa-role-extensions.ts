@@ -3,7 +3,6 @@ import { ClusterTrust, validateClusters, validateMaxTrustPolicySize } from "../o
 import { IrsaInputError } from "../oidc/errors";
 import { addonDefaults, addonNames, addonPolicies, addonPolicy, AddonName, AddonPresets, PlainAddonPresets } from "./addons";
 import { arnPartition } from "./addons/arns";
-import { PolicyDocumentObject } from "./role-policy";
 
 // IrsaRole's multi-cluster trust and add-on presets, turned into the one-cluster-or-list trust source, the
 // ServiceAccount defaults and named inline policies that IrsaRole already knows how to create. Checks plain
@@ -28,7 +27,7 @@ export interface RoleExtensionArgs {
     namespace?: pulumi.Input<string>;
     serviceAccount?: pulumi.Input<string>;
     addons?: AddonPresets;
-    inlinePolicies?: Record<string, pulumi.Input<string> | PolicyDocumentObject>;
+    inlinePolicies?: Record<string, pulumi.Input<string>>;
 }
 
 /** Whether a value holds no Output or promise at any depth (then it can be checked now). */

@@ -13,7 +13,7 @@ export interface OidcProviderSettings {
  * The IAM OIDC identity provider for the issuer (`${name}-oidc-provider`). `dependsOn` holds the published
  * documents and whatever makes them readable: AWS fetches them when the provider is created.
  */
-export function createOidcProvider(name: string, args: OidcProviderSettings, opts: { parent: pulumi.Resource; dependsOn: pulumi.Resource[] }): aws.iam.OpenIdConnectProvider {
+export function createOidcProvider(name: string, args: OidcProviderSettings, opts: { parent: pulumi.Resource; dependsOn: pulumi.Resource[]; protect: boolean }): aws.iam.OpenIdConnectProvider {
     return new aws.iam.OpenIdConnectProvider(
         `${name}-oidc-provider`,
         {
@@ -22,6 +22,7 @@ export function createOidcProvider(name: string, args: OidcProviderSettings, opt
             ...(args.thumbprints !== undefined ? { thumbprintLists: args.thumbprints } : {}),
             ...(args.tags !== undefined ? { tags: args.tags } : {}),
         },
-        { parent: opts.parent, dependsOn: opts.dependsOn },
+        // Protected: a new `url` replaces the provider, and every role trusting its ARN stops working.
+        { parent: opts.parent, dependsOn: opts.dependsOn, ...(opts.protect ? { protect: true } : {}) },
     );
 }

@@ -218,3 +218,16 @@ export function attachmentKey(arn: pulumi.Input<string>, index: number): string 
 export function inlinePolicySuffix(policyName: string): string {
     return policyName === DEFAULT_INLINE_POLICY_NAME ? "policy" : `policy-${policyName}`;
 }
+
+/**
+ * The TypeScript shorthand as IrsaRole args: spread it in, `new IrsaRole(name, { ...cluster, ...rolePolicyArgs(doc) })`.
+ * `extra` (the long-form fields given beside the shorthand, as `roleFor`'s options do) is joined and checked
+ * with it: no inline name twice, no ARN twice, at most 20 managed policies. Inline documents become JSON text.
+ */
+export function rolePolicyArgs(policy: RolePolicy | undefined, extra: RolePolicySet = {}): { managedPolicyArns: pulumi.Input<string>[]; inlinePolicies: Record<string, pulumi.Input<string>> } {
+    const combined = combineRolePolicies(normalizeRolePolicy(policy, "policy"), normalizeRolePolicySet(extra, ""));
+    return {
+        managedPolicyArns: combined.managedPolicyArns,
+        inlinePolicies: Object.fromEntries(combined.inlinePolicies.map((p) => [p.name, p.document])),
+    };
+}

@@ -6,6 +6,7 @@ import { defaultJwksUri, validateIssuerUrl, validateJwksUri } from "../oidc/disc
 import { IrsaInputError, REDACTED } from "../oidc/errors";
 import { readPrivateKey, readPublicKey, splitPemBlocks } from "../oidc/keys";
 import { DEFAULT_AUDIENCE } from "../oidc/trust-policy";
+import { REPEATABLE_FLAGS, buildApiServerArgs, validatePreviousIssuers } from "./api-server-args";
 import { validateDns1123Subdomain } from "./names";
 
 /** The distributions whose API-server wiring this package writes. */
@@ -99,12 +100,7 @@ function check(input: ClusterConfigArgs): Checked {
         throw new IrsaInputError("distribution", distribution, "is not a supported distribution", `use one of ${DISTRIBUTIONS.join(", ")}`);
     }
     const issuer = validateIssuerUrl(input.issuer, "issuer");
-    const additional = (input.additionalIssuers ?? []).map((url, i) => validateIssuerUrl(url, `additionalIssuers[${i}]`));
-    additional.forEach((url, i) => {
-        if (url === issuer || additional.indexOf(url) !== i) {
-            throw new IrsaInputError(`additionalIssuers[${i}]`, url, "is listed twice (or repeats the issuer)", "list each old issuer once, without the new one");
-        }
-    });
+    const additional = validatePreviousIssuers(issuer, input.additionalIssuers ?? [], "additionalIssuers");
     const jwksUri = validateJwksUri(input.jwksUri ?? defaultJwksUri(issuer), "jwksUri");
     const audiences = input.audiences ?? [DEFAULT_AUDIENCE];
     audiences.forEach((a, i) => {
@@ -188,16 +184,21 @@ function traditionalPem(key: KeyObject): string {
 
 const toYaml = (doc: unknown): string => stringify(doc, { lineWidth: 0 });
 
-/** The flags in a fixed order (deterministic output); optional ones only when set. */
+/**
+ * The flags from the shared builder, with the key files the distribution reads. Repeatable flags stay lists;
+ * the others become their single value, the shape the YAML writers below emit.
+ */
 function flags(c: Checked, keyFiles: string[], signingKeyFile: string): Record<string, string | string[]> {
-    return {
-        "service-account-issuer": c.issuers,
-        "service-account-jwks-uri": c.jwksUri,
-        "service-account-key-file": keyFiles,
-        "service-account-signing-key-file": signingKeyFile,
-        ...(c.apiAudiences !== undefined ? { "api-audiences": c.apiAudiences } : {}),
-        ...(c.maxTokenExpiration !== undefined ? { "service-account-max-token-expiration": c.maxTokenExpiration } : {}),
-    };
+    const built = buildApiServerArgs({
+        issuerUrl: c.issuers[0],
+        previousIssuers: c.issuers.slice(1),
+        jwksUri: c.jwksUri,
+        keyFiles,
+        signingKeyFile,
+        apiAudiences: c.apiAudiences,
+        maxTokenExpiration: c.maxTokenExpiration,
+    });
+    return Object.fromEntries(Object.entries(built).map(([flag, values]) => [flag, REPEATABLE_FLAGS.includes(flag) ? values : values[0]]));
 }
 
 /** The flags a config must set: everything except the key files the distribution already passes. */

@@ -4,14 +4,26 @@ import { IrsaInputError, REDACTED } from "../oidc/errors";
 import { MIN_RSA_BITS, readPrivateKey, readPublicKey, splitPemBlocks } from "../oidc/keys";
 import { FromClusterArgs, readClusterPublicKeys } from "./cluster-keys";
 
+/** Algorithm of a generated signing key: RSA (2048 bits and up) or ECDSA P-256. */
+export const KeyAlgorithm = { RSA: "RSA", ECDSA: "ECDSA" } as const;
+export type KeyAlgorithm = (typeof KeyAlgorithm)[keyof typeof KeyAlgorithm];
+
 /**
  * The service-account signing key. Give at most one of `privateKeyPem`, `publicKeyPems` and `fromCluster`;
  * with none, a key is generated with @pulumi/tls (kept, encrypted, in the stack state).
  */
 export interface SigningKeyArgs {
-    /** Algorithm of a generated key (P-256 for "ECDSA"). Only without `privateKeyPem`/`publicKeyPems`. @default "RSA" */
-    algorithm?: "RSA" | "ECDSA";
-    /** Modulus size of a generated RSA key, at least 2048. Only with a generated RSA key. @default 2048 */
+    /**
+     * Algorithm of a generated key (P-256 for "ECDSA"). Only without `privateKeyPem`/`publicKeyPems`. Read when
+     * the key is first generated: a later change does NOT replace the key (that would break every token the
+     * API server signs); the program warns, and key changes go through `planKeyRotation` (README, "Rotating
+     * the signing key"). @default "RSA"
+     */
+    algorithm?: KeyAlgorithm;
+    /**
+     * Modulus size of a generated RSA key, at least 2048. Only with a generated RSA key. Like `algorithm`, read
+     * only when the key is first generated; change keys by rotation. @default 2048
+     */
     rsaBits?: number;
     /**
      * Your own private signing key (PEM: PKCS#1, PKCS#8 or SEC1; RSA 2048+ or P-256), the one the API server
@@ -96,7 +108,7 @@ export function validatePublicKeyPems(pems: readonly pulumi.Input<string>[], arg
  * Resolves the signing key: generates one with @pulumi/tls (`${name}-signing-key`), or takes the user's
  * private key (wrapped as a secret) or public keys. The public half is never secret.
  */
-export function resolveSigningKey(name: string, args: SigningKeyArgs | undefined, opts: { parent: pulumi.Resource }, issuerUrl: pulumi.Input<string>): ResolvedSigningKey {
+export function resolveSigningKey(name: string, args: SigningKeyArgs | undefined, opts: { parent: pulumi.Resource; protect: boolean }, issuerUrl: pulumi.Input<string>): ResolvedSigningKey {
     if (args?.fromCluster !== undefined) {
         const publicKeyPems = readClusterPublicKeys(args.fromCluster, issuerUrl, { parent: opts.parent });
         return { privateKeyPem: pulumi.secret(pulumi.output<string | undefined>(undefined)), publicKeyPems };
@@ -115,16 +127,48 @@ export function resolveSigningKey(name: string, args: SigningKeyArgs | undefined
         });
         return { privateKeyPem: pulumi.secret(pulumi.output<string | undefined>(undefined)), publicKeyPems };
     }
-    const algorithm = args?.algorithm ?? "RSA";
+    const algorithm = args?.algorithm ?? KeyAlgorithm.RSA;
+    const rsaBits = algorithm === KeyAlgorithm.RSA ? args?.rsaBits ?? MIN_RSA_BITS : undefined;
     const generated = new tls.PrivateKey(
         `${name}-signing-key`,
-        algorithm === "RSA" ? { algorithm, rsaBits: args?.rsaBits ?? MIN_RSA_BITS } : { algorithm, ecdsaCurve: "P256" },
-        { parent: opts.parent, additionalSecretOutputs: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"] },
+        algorithm === KeyAlgorithm.RSA ? { algorithm, rsaBits } : { algorithm, ecdsaCurve: "P256" },
+        {
+            parent: opts.parent,
+            additionalSecretOutputs: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"],
+            // The TLS provider replaces the key when these change: the JWKS would then lose the key the API server
+            // still signs with. Keys change only through rotation (planKeyRotation), so edits are ignored...
+            ignoreChanges: [...GENERATED_KEY_SHAPE],
+            // ...and the key is protected: no replacement or destroy can take it out of the state by accident.
+            ...(opts.protect ? { protect: true } : {}),
+        },
     );
+    // ...and said out loud, so the edit is not silently lost.
+    pulumi.all([generated.algorithm, generated.rsaBits]).apply(([kept, keptBits]) => {
+        const warning = keyShapeChangeWarning({ algorithm: kept, rsaBits: keptBits }, { algorithm, rsaBits });
+        if (warning !== undefined) {
+            void pulumi.log.warn(warning, generated);
+        }
+    });
     return {
         // PKCS#8, like the CLI's generated keys; kube-apiserver reads PKCS#1, PKCS#8 and SEC1 alike.
         privateKeyPem: pulumi.secret(generated.privateKeyPemPkcs8) as pulumi.Output<string | undefined>,
         publicKeyPems: generated.publicKeyPem.apply((pem) => [pem]),
         generated,
     };
+}
+
+/** The tls.PrivateKey fields that force a replacement (and so a new signing key) when they change. */
+export const GENERATED_KEY_SHAPE = ["algorithm", "rsaBits", "ecdsaCurve"] as const;
+
+/**
+ * The warning for a changed `signingKey.algorithm`/`rsaBits` of a generated key (kept as it was), or undefined
+ * when the key is what was asked for. Pure.
+ */
+export function keyShapeChangeWarning(kept: { algorithm?: string; rsaBits?: number }, asked: { algorithm: string; rsaBits?: number }): string | undefined {
+    const shape = (a: { algorithm?: string; rsaBits?: number }) => (a.algorithm === KeyAlgorithm.RSA ? `RSA ${a.rsaBits}` : `${a.algorithm}`);
+    const same = kept.algorithm === asked.algorithm && (asked.algorithm !== KeyAlgorithm.RSA || kept.rsaBits === asked.rsaBits);
+    if (same || kept.algorithm === undefined) {
+        return undefined;
+    }
+    return `signingKey asks for a ${shape(asked)} key, but the generated signing key is ${shape(kept)} and was kept: replacing it would break every service-account token the API server signs. To change keys, rotate (planKeyRotation, README "Rotating the signing key"), or set signingKey back to ${kept.algorithm === KeyAlgorithm.RSA ? `{ algorithm: "RSA", rsaBits: ${kept.rsaBits} }` : `{ algorithm: "${kept.algorithm}" }`} to silence this warning.`;
 }

@@ -42,12 +42,27 @@ export const CHART_TOP_LEVEL_KEYS: readonly string[] = [
 
 const ARG = "webhook";
 
+/** core/v1 Toleration `operator`. */
+export const TolerationOperator = { Exists: "Exists", Equal: "Equal" } as const;
+export type TolerationOperator = (typeof TolerationOperator)[keyof typeof TolerationOperator];
+/** core/v1 Toleration `effect`. */
+export const TolerationEffect = { NoSchedule: "NoSchedule", PreferNoSchedule: "PreferNoSchedule", NoExecute: "NoExecute" } as const;
+export type TolerationEffect = (typeof TolerationEffect)[keyof typeof TolerationEffect];
+/** What the API server does with a pod when the webhook cannot answer (admissionregistration/v1 `failurePolicy`). */
+export const FailurePolicy = { Ignore: "Ignore", Fail: "Fail" } as const;
+export type FailurePolicy = (typeof FailurePolicy)[keyof typeof FailurePolicy];
+
 /** A toleration of the webhook's pod (core/v1 Toleration). */
 export interface WebhookToleration {
+    /** Taint key to tolerate; empty with operator Exists tolerates every taint. @default undefined */
     key?: string;
-    operator?: "Exists" | "Equal";
+    /** @default "Equal" (Kubernetes' default) */
+    operator?: TolerationOperator;
+    /** Taint value, with operator Equal. @default undefined */
     value?: string;
-    effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+    /** Taint effect to tolerate. @default undefined (every effect) */
+    effect?: TolerationEffect;
+    /** With effect NoExecute: seconds the pod stays bound after the taint appears. @default undefined (forever) */
     tolerationSeconds?: number;
 }
 
@@ -92,14 +107,15 @@ export interface WebhookArgs {
     /** Tolerations of the webhook pod. @default [] */
     tolerations?: Input<Input<WebhookToleration>[]>;
     /**
-     * What the API server does when the webhook cannot answer. "Fail" refuses the pod, so no pod starts
-     * without its AWS credentials unnoticed (the chart's default "Ignore" lets it start unmutated, e.g.
-     * while the webhook is down or its CA bundle is wrong). With "Fail", creating pods in every namespace
-     * waits on the webhook (its own pods are exempt, so it can recover): on production clusters run two
-     * replicas, e.g. `values: { replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } }`.
-     * @default "Fail"
+     * What the API server does with a pod when the webhook cannot answer. "Ignore" (the chart's and upstream's
+     * default): the pod starts without AWS credentials and keeps lacking them until it is restarted
+     * (`selfhosted-irsa doctor cluster` lists such pods). "Fail": no pod starts unmutated, but while the webhook
+     * has no ready endpoint every pod creation it intercepts is refused; so with "Fail" the webhook never
+     * intercepts pods in kube-system or its own namespace (pods there get no injection), which keeps the
+     * control plane, CNI and the webhook itself able to start. Both run 2 replicas with a PodDisruptionBudget.
+     * @default "Ignore"
      */
-    failurePolicy?: Input<"Fail" | "Ignore">;
+    failurePolicy?: Input<FailurePolicy>;
     /**
      * Let cert-manager (already installed) issue the serving certificate instead of @pulumi/tls. Plain.
      * @default false
@@ -111,16 +127,56 @@ export interface WebhookArgs {
      */
     certificateValidityHours?: number;
     /**
-     * Extra chart values, deep-merged last (objects merge, arrays and scalars replace). Plain object
-     * (leaves may be Inputs). Only keys of the chart's schema; `fullnameOverride`, `namespaceOverride` and
-     * `pki` (except `pki.certManager.certificate`/`existingIssuer` with `certManager`) are this component's.
+     * Extra chart values, deep-merged last (objects merge, arrays and scalars replace, `null` removes a
+     * default). Plain object (leaves may be Inputs). Only keys of the chart's schema; `fullnameOverride`,
+     * `namespaceOverride` and `pki` (except `pki.certManager.certificate`/`existingIssuer` with `certManager`)
+     * are this component's. The component's availability defaults live here and can be overridden:
+     * `replicaCount: 2`, `podDisruptionBudget: { enabled: true, minAvailable: 1 }`,
+     * `priorityClassName: "system-cluster-critical"`, and a preferred pod anti-affinity across nodes (`affinity`).
      * @default {}
      */
-    values?: Record<string, unknown>;
+    // `any`, not `unknown`: the multi-language schema has no `unknown` (it becomes pulumi.json#/Any).
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    values?: Record<string, any>;
+}
+
+/** The chart's default, and upstream's: a webhook outage never blocks pod creation. */
+export const DEFAULT_FAILURE_POLICY: FailurePolicy = FailurePolicy.Ignore;
+/** The chart's pod label (`amazon-eks-pod-identity-webhook.selectorLabels`, chart 2.6.5 _helpers.tpl). */
+const POD_NAME_LABEL = { "app.kubernetes.io/name": WEBHOOK_CHART };
+
+/**
+ * Availability defaults (the chart's are 1 replica, no PodDisruptionBudget, no priority class): the webhook
+ * sits in the path of every pod creation, so it survives a node drain and is scheduled before workloads.
+ */
+export const AVAILABILITY_DEFAULTS = {
+    replicaCount: 2,
+    podDisruptionBudget: { enabled: true, minAvailable: 1 },
+    priorityClassName: "system-cluster-critical",
+    affinity: {
+        podAntiAffinity: {
+            // Preferred, not required: a one-node cluster still runs both replicas.
+            preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: POD_NAME_LABEL } } },
+            ],
+        },
+    },
+} as const;
+
+/**
+ * With failurePolicy Fail, namespaces the webhook never intercepts: kube-system (control plane, CNI, DNS) and
+ * its own, so a cold start or an outage of the webhook cannot block the pods that bring it back.
+ * `kubernetes.io/metadata.name` is set on every namespace by the API server (Kubernetes 1.21+).
+ */
+export function failClosedNamespaceSelector(webhookNamespace: string): Record<string, unknown> {
+    const excluded = [...new Set([DEFAULT_WEBHOOK_NAMESPACE, webhookNamespace])];
+    return { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: excluded }] };
 }
 
 /** WebhookArgs with every Input resolved, as `buildWebhookValues` takes them. */
 export interface ResolvedWebhookArgs {
+    /** The release namespace (the webhook's own, excluded with failurePolicy Fail). */
+    namespace?: string;
     region?: string;
     tokenAudience?: string;
     stsRegionalEndpoint?: boolean;
@@ -185,8 +241,8 @@ export function validateAudience(audience: unknown, argument: string): string {
 }
 
 function validateFailurePolicy(policy: unknown): void {
-    if (policy !== "Fail" && policy !== "Ignore") {
-        throw new IrsaInputError(`${ARG}.failurePolicy`, policy, "is neither \"Fail\" nor \"Ignore\"", "use \"Fail\" (the default: a pod the webhook cannot mutate is refused, not started without credentials) or \"Ignore\"");
+    if (policy !== FailurePolicy.Fail && policy !== FailurePolicy.Ignore) {
+        throw new IrsaInputError(`${ARG}.failurePolicy`, policy, "is neither \"Ignore\" nor \"Fail\"", "use \"Ignore\" (the default: a webhook outage never blocks pod creation) or \"Fail\" (no pod starts without its credentials; kube-system and the webhook's namespace are then exempt)");
     }
 }
 
@@ -313,7 +369,7 @@ export function buildWebhookValues(args: ResolvedWebhookArgs, pki?: WebhookPki):
     const region = validateRegion(args.region);
     const tokenAudience = validateAudience(args.tokenAudience ?? DEFAULT_TOKEN_AUDIENCE, `${ARG}.tokenAudience`);
     const tokenExpiration = validateTokenExpiration(args.tokenExpiration ?? DEFAULT_TOKEN_EXPIRATION, `${ARG}.tokenExpiration`, MAX_CHART_TOKEN_EXPIRATION);
-    const failurePolicy = args.failurePolicy ?? "Fail";
+    const failurePolicy = args.failurePolicy ?? DEFAULT_FAILURE_POLICY;
     validateFailurePolicy(failurePolicy);
     validateEscapeHatch(args.values, certManager);
     if (!certManager && !pki) {
@@ -334,7 +390,8 @@ export function buildWebhookValues(args: ResolvedWebhookArgs, pki?: WebhookPki):
             stsRegionalEndpoint: args.stsRegionalEndpoint ?? true,
             tokenExpiration,
         },
-        mutatingWebhook: { failurePolicy },
+        mutatingWebhook: { failurePolicy, ...(failurePolicy === FailurePolicy.Fail ? { namespaceSelector: failClosedNamespaceSelector(args.namespace ?? DEFAULT_WEBHOOK_NAMESPACE) } : {}) },
+        ...(JSON.parse(JSON.stringify(AVAILABILITY_DEFAULTS)) as Record<string, unknown>),
         pki: certManager
             ? { certManager: { enabled: true } }
             : { certManager: { enabled: false }, caBundle: pki!.caBundle, cert: pki!.cert, key: pki!.key },

@@ -9,13 +9,17 @@ import {
     WEBHOOK_CHART_REPOSITORY,
     WEBHOOK_CHART_VERSION,
     WEBHOOK_FULLNAME,
+    CHART_TOP_LEVEL_KEYS,
     WebhookArgs,
-    WebhookPki,
     buildWebhookValues,
     earlyRenewalHours,
     validateWebhookArgs,
     webhookServiceDnsNames,
 } from "./webhook-values";
+import { HELM_AUTONAME_SUFFIX, HELM_RELEASE_NAME_RULE, explicitNameIfNeeded } from "../derived-names";
+
+/** Replaced by the real PEM Outputs before the values reach the release. */
+const PEM_STAND_IN = "(set below)";
 
 export type { WebhookArgs } from "./webhook-values";
 
@@ -30,8 +34,8 @@ export interface PodIdentityWebhook {
     release: k8s.helm.v3.Release;
     /** PEM of the CA the API server trusts for the webhook; absent with cert-manager (it owns the CA). */
     caCertPem?: pulumi.Output<string>;
-    /** The chart values handed to the release (secret: they hold the serving key). */
-    values: pulumi.Output<Record<string, unknown>>;
+    /** The chart values handed to the release: readable in diffs, only `pki.key` is secret. */
+    values: Record<string, pulumi.Input<unknown>>;
 }
 
 // ECDSA P-256: small and fast, and Go's crypto/tls (webhook and API server) handles it.
@@ -42,7 +46,7 @@ const KEY = { algorithm: "ECDSA", ecdsaCurve: "P256" };
  * (default 5 years). Both carry `earlyRenewalHours` (a fifth of their lifetime), so a `pulumi up` in the
  * last fifth replaces them, and the release with them; nothing renews them between ups.
  */
-function createWebhookPki(name: string, namespace: string, validityHours: number, parent: pulumi.Resource): { pki: pulumi.Output<WebhookPki>; caCertPem: pulumi.Output<string> } {
+function createWebhookPki(name: string, namespace: string, validityHours: number, parent: pulumi.Resource): { caCertPem: pulumi.Output<string>; certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> } {
     const opts = { parent };
     const caKey = new tls.PrivateKey(`${name}-webhook-ca-key`, KEY, opts);
     const ca = new tls.SelfSignedCert(
@@ -80,10 +84,7 @@ function createWebhookPki(name: string, namespace: string, validityHours: number
         },
         opts,
     );
-    const pki = pulumi
-        .all([ca.certPem, cert.certPem, pulumi.secret(key.privateKeyPem)])
-        .apply(([caBundle, certPem, keyPem]) => ({ caBundle, cert: certPem, key: keyPem }));
-    return { pki: pulumi.secret(pki), caCertPem: ca.certPem };
+    return { caCertPem: ca.certPem, certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
 }
 
 /**
@@ -112,15 +113,23 @@ export function createPodIdentityWebhook(name: string, args: WebhookArgs, opts: 
         failurePolicy: args.failurePolicy,
         values: args.values,
     });
-    const built: pulumi.Output<Record<string, unknown>> = pulumi
-        .all([resolved, made ? made.pki : undefined])
-        .apply(([r, pki]) => buildWebhookValues({ ...(r as Parameters<typeof buildWebhookValues>[0]), certManager }, pki));
-    // Secret as a whole when it holds the serving key (pulumi.all keeps secrecy too; this states it).
-    const values = made ? (pulumi.secret(built) as unknown as pulumi.Output<Record<string, unknown>>) : built;
+    // Built and checked with stand-ins for the PEM texts, which are put in below, each as its own Output: only
+    // the serving key is secret, so `pulumi preview` shows every other value change of the release.
+    const stand = made ? { caBundle: PEM_STAND_IN, cert: PEM_STAND_IN, key: PEM_STAND_IN } : undefined;
+    const built = resolved.apply((r) => buildWebhookValues({ ...(r as Parameters<typeof buildWebhookValues>[0]), namespace, certManager }, stand));
+    const values: Record<string, pulumi.Input<unknown>> = {};
+    for (const key of CHART_TOP_LEVEL_KEYS) {
+        values[key] = built.apply((v) => v[key]);
+    }
+    if (made) {
+        values.pki = { certManager: { enabled: false }, caBundle: made.caCertPem, cert: made.certPem, key: made.keyPem };
+    }
 
     const release = new k8s.helm.v3.Release(
         `${name}-webhook`,
         {
+            // Helm wants a lowercase DNS label of at most 53 characters; Pulumi's auto-name is kept when it is one.
+            name: explicitNameIfNeeded(`${name}-webhook`, HELM_RELEASE_NAME_RULE, HELM_AUTONAME_SUFFIX),
             chart: WEBHOOK_CHART,
             version: args.chartVersion ?? WEBHOOK_CHART_VERSION,
             repositoryOpts: { repo: args.chartRepository ?? WEBHOOK_CHART_REPOSITORY },
@@ -129,7 +138,13 @@ export function createPodIdentityWebhook(name: string, args: WebhookArgs, opts: 
             createNamespace: namespace !== DEFAULT_WEBHOOK_NAMESPACE,
             values,
         },
-        { parent: opts.parent, ...(opts.provider ? { provider: opts.provider } : {}) },
+        {
+            parent: opts.parent,
+            ...(opts.provider ? { provider: opts.provider } : {}),
+            // The chart renders cluster-scoped objects with fixed names (the MutatingWebhookConfiguration,
+            // ClusterRole...): a new release made before the old one is deleted collides with them in Helm.
+            deleteBeforeReplace: true,
+        },
     );
     return { release, caCertPem: made?.caCertPem, values };
 }

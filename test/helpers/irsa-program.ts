@@ -44,7 +44,7 @@ export interface ResolvedOutputs {
     bucketName: string;
     publicKeyPems: string[];
     privateKeyPem: string | undefined;
-    apiServerArgs: Record<string, string>;
+    apiServerArgs: Record<string, string[]>;
 }
 
 /** Every output of the component, resolved, once all children are registered. */

@@ -8,7 +8,7 @@ import { promiseOf, registeredUrns, resources, setupMocks } from "./pulumi-mocks
 
 setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
-const { IrsaRole } = require("../../src/aws/irsa-role") as typeof import("../../src/aws/irsa-role");
+const { IrsaRole, rolePolicyArgs } = require("../../src/aws/irsa-role") as typeof import("../../src/aws/irsa-role");
 
 const ISSUER = "https://oidc.example.com/cluster-a";
 const PROVIDER = "arn:aws:iam::123456789012:oidc-provider/oidc.example.com/cluster-a";
@@ -21,12 +21,12 @@ async function determinism(): Promise<void> {
         issuerUrl: pulumi.output(ISSUER),
         namespace: "team-a",
         serviceAccount: "reader",
-        policy: { inlinePolicies: { "z-write": JSON.stringify(DOC), "a-read": DOC }, managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] },
+        ...rolePolicyArgs({ inlinePolicies: { "z-write": JSON.stringify(DOC), "a-read": DOC }, managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }),
         tags: { team: "a", env: "test" },
         createServiceAccount: true,
         tokenExpiration: 3600,
     });
-    const b = new IrsaRole("det-b", { oidcProviderArn: PROVIDER, issuerUrl: ISSUER, namespace: "team-b", serviceAccount: "*", subjectMatch: "wildcard", policy: DOC });
+    const b = new IrsaRole("det-b", { oidcProviderArn: PROVIDER, issuerUrl: ISSUER, namespace: "team-b", serviceAccount: "*", subjectMatch: "wildcard", ...rolePolicyArgs(DOC) });
     const outputs = await Promise.all([a, b].map(async (r) => ({
         roleArn: await promiseOf(r.roleArn),
         roleName: await promiseOf(r.roleName),
@@ -49,7 +49,7 @@ async function badOutput(): Promise<void> {
         issuerUrl: ISSUER,
         namespace: "team-a",
         serviceAccount: "reader",
-        policy: "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
     });
     let trustPolicyError = "";
     await (role.trustPolicy as unknown as { promise(): Promise<string> }).promise().catch((e: Error) => (trustPolicyError = e.message));
