@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { isWildcardOnlyAction } from "@cloud-copilot/iam-simulate";
 import { ADDON_NAMES, addonDefaults, addonPolicies, addonPolicy, AddonName, MAX_INLINE_ROLE_POLICY_SIZE, MAX_MANAGED_POLICY_SIZE, PlainAddonPresets } from "../src/aws/addons";
 import { policySize } from "../src/oidc/cluster-trust";
+import { assertInputError } from "./helpers/input-error";
 import { identityPolicyErrors, SIM_ACCOUNT, simulateIdentity } from "./helpers/iam-simulator";
 
 const A = SIM_ACCOUNT;
@@ -223,11 +224,7 @@ describe("addonPolicies, addonDefaults and bad input", () => {
     ];
     for (const [name, fn, message] of bad) {
         it(`rejects ${name}`, () => {
-            assert.throws(fn, (err: Error) => {
-                assert.equal(err.name, "IrsaInputError");
-                assert.ok(err.message.startsWith(message), err.message);
-                return true;
-            });
+            assertInputError(fn, message);
         });
     }
     it("rejects presets whose inline policies together exceed IAM's per-role aggregate", () => {

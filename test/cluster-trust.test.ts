@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { buildClustersTrustPolicy, ClusterTrust, policySize, validateClusters } from "../src/oidc/cluster-trust";
 import { buildTrustPolicy } from "../src/oidc/trust-policy";
 import { checkTrustPolicy, evaluateWebIdentityTrust } from "../src/oidc/trust-evaluation";
+import { assertInputError } from "./helpers/input-error";
 import { SIM_ACCOUNT, simulateWebIdentity, trustPolicyErrors } from "./helpers/iam-simulator";
 
 const cluster = (name: string, account = SIM_ACCOUNT): ClusterTrust => ({
@@ -136,11 +137,7 @@ describe("validateClusters / buildClustersTrustPolicy: bad input", () => {
     ];
     for (const [name, fn, message] of cases) {
         it(`rejects ${name}`, () => {
-            assert.throws(fn, (err: Error) => {
-                assert.equal(err.name, "IrsaInputError");
-                assert.ok(err.message.startsWith(message), err.message);
-                return true;
-            });
+            assertInputError(fn, message);
         });
     }
 });

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import { assertInputError } from "./helpers/input-error";
 import { ACCOUNT_ID, promiseOf, resources, setupMocks } from "./helpers/pulumi-mocks";
 import { addonPolicy } from "../src/aws/addons";
 import { buildClustersTrustPolicy } from "../src/oidc/cluster-trust";
@@ -110,14 +111,7 @@ describe("IrsaRole clusters/addons: bad input fails before anything is registere
     for (const [name, args, message] of cases) {
         it(`rejects ${name}`, () => {
             const before = resources.length;
-            assert.throws(
-                () => new IrsaRole(`bad-${name.replace(/\W+/g, "-")}`, args),
-                (err: Error) => {
-                    assert.equal(err.name, "IrsaInputError");
-                    assert.ok(err.message.startsWith(message), err.message);
-                    return true;
-                },
-            );
+            assertInputError(() => new IrsaRole(`bad-${name.replace(/\W+/g, "-")}`, args), message);
             assert.equal(resources.length, before, "nothing registered");
         });
     }
