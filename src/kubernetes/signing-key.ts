@@ -134,7 +134,6 @@ export function resolveSigningKey(name: string, args: SigningKeyArgs | undefined
         algorithm === KeyAlgorithm.RSA ? { algorithm, rsaBits } : { algorithm, ecdsaCurve: "P256" },
         {
             parent: opts.parent,
-            additionalSecretOutputs: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"],
             // The TLS provider replaces the key when these change: the JWKS would then lose the key the API server
             // still signs with. Keys change only through rotation (planKeyRotation), so edits are ignored...
             ignoreChanges: [...GENERATED_KEY_SHAPE],

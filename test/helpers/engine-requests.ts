@@ -34,6 +34,7 @@ interface RequestLike {
     getIgnorechangesList(): string[];
     getAdditionalsecretoutputsList(): string[];
     getAliasesList(): Array<{ getUrn(): string }>;
+    getAliasurnsList(): string[];
     getDependenciesList(): string[];
     getObject(): { toJavaScript(): Record<string, any> } | undefined;
 }
@@ -67,7 +68,7 @@ export function recordEngineRequests(options: { sdkComputesAliases?: boolean } =
             deleteBeforeReplace: req.getDeletebeforereplace(),
             ignoreChanges: req.getIgnorechangesList(),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-            aliasUrns: req.getAliasesList().map((a) => a.getUrn()).filter((u) => u !== ""),
+            aliasUrns: [...req.getAliasurnsList(), ...req.getAliasesList().map((a) => a.getUrn())].filter((u) => u !== ""),
             dependencies: req.getDependenciesList(),
             object: req.getObject()?.toJavaScript() ?? {},
         });
