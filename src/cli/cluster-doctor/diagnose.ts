@@ -40,7 +40,7 @@ const TOKEN_SECONDS = 600;
 /** Check 1's reads: the cluster's own discovery document and JWKS. */
 async function readClusterDocuments(reader: ClusterReader): Promise<{ findings: ClusterFinding[]; issuer?: string; jwks?: ReturnType<typeof jwksKeys> }> {
     const findings: ClusterFinding[] = [];
-    const discovery = await reader.read(["get", "--raw", `/${DISCOVERY_PATH}`]);
+    const [discovery, jwksRead] = await Promise.all([reader.read(["get", "--raw", `/${DISCOVERY_PATH}`]), reader.read(["get", "--raw", "/openid/v1/jwks"])]);
     let issuer: string | undefined;
     if (!discovery.ok) {
         findings.push(fromKubectlFailure("cluster.discovery", `the API server's /${DISCOVERY_PATH}`, discovery.failure));
@@ -49,7 +49,6 @@ async function readClusterDocuments(reader: ClusterReader): Promise<{ findings: 
         issuer = parsed.issuer;
         findings.push(issuer !== undefined ? passed("cluster.discovery", `the API server's issuer is ${JSON.stringify(issuer)}`) : failed("cluster.discovery", `the API server's discovery document is unusable: ${parsed.error}`, "enable ServiceAccountIssuerDiscovery (on by default since 1.21) and check --service-account-issuer"));
     }
-    const jwksRead = await reader.read(["get", "--raw", "/openid/v1/jwks"]);
     let jwks: ReturnType<typeof jwksKeys>;
     if (!jwksRead.ok) {
         findings.push(fromKubectlFailure("cluster.jwks", "the API server's /openid/v1/jwks", jwksRead.failure));
@@ -80,15 +79,17 @@ async function checkWebhook(reader: ClusterReader, name: string, now: Date): Pro
         return [finding];
     }
     const findings = [finding];
-    const secret = await reader.getJson<{ data?: Record<string, string> }>(`/api/v1/namespaces/${target.namespace}/secrets/${target.secretName}`);
+    const selector = encodeURIComponent(`kubernetes.io/service-name=${target.serviceName}`);
+    const [secret, slices] = await Promise.all([
+        reader.getJson<{ data?: Record<string, string> }>(`/api/v1/namespaces/${target.namespace}/secrets/${target.secretName}`),
+        reader.getJson<List>(`/apis/discovery.k8s.io/v1/namespaces/${target.namespace}/endpointslices?labelSelector=${selector}`),
+    ]);
     if (!secret.ok) {
         findings.push(fromKubectlFailure("webhook.certificate", `the serving certificate (Secret ${target.namespace}/${target.secretName})`, secret.failure));
     } else {
         // Only tls.crt is used; the Secret's private key is never printed or kept.
         findings.push(...checkServingCertificate(target, Buffer.from(secret.value.data?.["tls.crt"] ?? "", "base64").toString("utf8"), now));
     }
-    const selector = encodeURIComponent(`kubernetes.io/service-name=${target.serviceName}`);
-    const slices = await reader.getJson<List>(`/apis/discovery.k8s.io/v1/namespaces/${target.namespace}/endpointslices?labelSelector=${selector}`);
     findings.push(slices.ok ? checkEndpoints(target, (slices.value.items ?? []) as never[]) : fromKubectlFailure("webhook.endpoints", `the EndpointSlices of Service ${target.namespace}/${target.serviceName}`, slices.failure));
     findings.push(checkFailurePolicy(target));
     return findings;
@@ -96,49 +97,53 @@ async function checkWebhook(reader: ClusterReader, name: string, now: Date): Pro
 
 /** Check 6: pods that should have been mutated but were not. */
 async function checkInjection(reader: ClusterReader): Promise<ClusterFinding[]> {
-    const serviceAccounts = await reader.getJson<List>("/api/v1/serviceaccounts");
+    const [serviceAccounts, pods] = await Promise.all([reader.getJson<List>("/api/v1/serviceaccounts"), reader.getJson<List>("/api/v1/pods")]);
     if (!serviceAccounts.ok) {
         return [fromKubectlFailure("injection.pods", "the cluster's ServiceAccounts", serviceAccounts.failure)];
     }
-    const pods = await reader.getJson<List>("/api/v1/pods");
     if (!pods.ok) {
         return [fromKubectlFailure("injection.pods", "the cluster's pods", pods.failure)];
     }
     return checkMissedInjection(pods.value.items ?? [], serviceAccounts.value.items ?? []);
 }
 
+/** Check 3 and 4's reads: the ServiceAccount, then a token for the audience its pods get. */
+async function readServiceAccount(reader: ClusterReader, ns: string, name: string, trustPolicy: string | undefined): Promise<{ findings: ClusterFinding[]; token?: string; audience?: string }> {
+    const findings: ClusterFinding[] = [];
+    const sa = await reader.getJson<KubeObject>(`/api/v1/namespaces/${ns}/serviceaccounts/${name}`);
+    let audience: string | undefined;
+    if (sa.ok) {
+        audience = serviceAccountAudience(sa.value);
+        findings.push(...checkServiceAccountAnnotations(sa.value, providerAudiences(trustPolicy)));
+    } else {
+        findings.push(fromKubectlFailure("sa.role-arn", `ServiceAccount ${ns}/${name}`, sa.failure));
+    }
+    const minted = await reader.read(["create", "token", name, "-n", ns, "--audience", audience ?? DEFAULT_AUDIENCE, `--duration=${TOKEN_SECONDS}s`]);
+    if (!minted.ok) {
+        return { findings: [fromKubectlFailure("token.request", `a token for ${ns}/${name} (TokenRequest API)`, minted.failure), ...findings], audience };
+    }
+    return { findings, token: minted.stdout.trim(), audience };
+}
+
 /** Runs every check and returns the findings in order: cluster.*, published.*, token.* and trust.*, sa.*, webhook.*, injection.*. */
 export async function diagnoseCluster(options: DiagnoseOptions): Promise<ClusterFinding[]> {
     const reader = new ClusterReader(options.target, options.timeoutSeconds, options.runner);
     const now = (options.now ?? (() => new Date()))();
-    const cluster = await readClusterDocuments(reader);
-
-    // Check 3 and 4's reads come before the published checks, which verify the token.
-    const saFindings: ClusterFinding[] = [];
-    let token: string | undefined;
-    let audience: string | undefined;
-    if (options.namespace && options.serviceAccount) {
-        const { namespace: ns, serviceAccount: name } = options;
-        const sa = await reader.getJson<KubeObject>(`/api/v1/namespaces/${ns}/serviceaccounts/${name}`);
-        if (sa.ok) {
-            audience = serviceAccountAudience(sa.value);
-            saFindings.push(...checkServiceAccountAnnotations(sa.value, providerAudiences(options.trustPolicy)));
-        } else {
-            saFindings.push(fromKubectlFailure("sa.role-arn", `ServiceAccount ${ns}/${name}`, sa.failure));
-        }
-        const minted = await reader.read(["create", "token", name, "-n", ns, "--audience", audience ?? DEFAULT_AUDIENCE, `--duration=${TOKEN_SECONDS}s`]);
-        if (minted.ok) {
-            token = minted.stdout.trim();
-        } else {
-            saFindings.unshift(fromKubectlFailure("token.request", `a token for ${ns}/${name} (TokenRequest API)`, minted.failure));
-        }
-    }
+    // Independent reads run side by side: each kubectl run costs a process start (two with gcloud's dispatcher).
+    const [cluster, account, webhook, injection] = await Promise.all([
+        readClusterDocuments(reader),
+        options.namespace && options.serviceAccount ? readServiceAccount(reader, options.namespace, options.serviceAccount, options.trustPolicy) : { findings: [] as ClusterFinding[], token: undefined, audience: undefined },
+        checkWebhook(reader, options.webhookConfiguration ?? WEBHOOK_FULLNAME, now),
+        checkInjection(reader),
+    ]);
+    const saFindings = account.findings;
+    const { token, audience } = account;
 
     const findings = [...cluster.findings];
     const issuer = options.issuer ?? cluster.issuer;
     if (issuer === undefined) {
         findings.push(failed("published.issuer", "no --issuer was given and the cluster's own issuer could not be read", "pass --issuer URL (the IAM OIDC provider's URL)"));
-        return [...findings, ...saFindings, ...(await checkWebhook(reader, options.webhookConfiguration ?? WEBHOOK_FULLNAME, now)), ...(await checkInjection(reader))];
+        return [...findings, ...saFindings, ...webhook, ...injection];
     }
     if (cluster.issuer !== undefined) {
         findings.push(options.issuer === undefined ? passed("cluster.issuer", `no --issuer given: checking the cluster's own issuer ${JSON.stringify(issuer)} as the published one`) : compareIssuers(cluster.issuer, issuer));
@@ -160,7 +165,6 @@ export async function diagnoseCluster(options: DiagnoseOptions): Promise<Cluster
     findings.push(...saFindings.filter((f) => f.id.startsWith("token.")));
     findings.push(...verified.filter((f) => /^(token|trust)\./.test(f.id)).map((f) => fromIssuerFinding(f)));
     findings.push(...saFindings.filter((f) => !f.id.startsWith("token.")));
-    findings.push(...(await checkWebhook(reader, options.webhookConfiguration ?? WEBHOOK_FULLNAME, now)));
-    findings.push(...(await checkInjection(reader)));
+    findings.push(...webhook, ...injection);
     return findings;
 }

@@ -9,23 +9,28 @@ export type KubectlRunner = (args: string[], timeoutMs: number) => Promise<Kubec
 /** Large enough for `kubectl get --raw /api/v1/pods` on a big cluster. */
 const MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
 
-export const execFileKubectl: KubectlRunner = (args, timeoutMs) =>
-    new Promise((resolve) => {
-        execFile("kubectl", args, { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: MAX_OUTPUT_BYTES, encoding: "utf8", windowsHide: true }, (err, stdout, stderr) => {
-            if (!err) {
-                resolve({ stdout, stderr, exitCode: 0 });
-                return;
-            }
-            const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
-            if (e.code === "ENOENT") {
-                resolve({ stdout: "", stderr: "", exitCode: null, spawnError: "not-found" });
-            } else if (e.killed) {
-                resolve({ stdout, stderr, exitCode: null, spawnError: "timeout" });
-            } else {
-                resolve({ stdout, stderr: stderr || e.message, exitCode: typeof e.code === "number" ? e.code : null });
-            }
+/** Runs `binary` (found on PATH) with execFile. */
+export const kubectlRunner =
+    (binary = "kubectl"): KubectlRunner =>
+    (args, timeoutMs) =>
+        new Promise((resolve) => {
+            execFile(binary, args, { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: MAX_OUTPUT_BYTES, encoding: "utf8", windowsHide: true }, (err, stdout, stderr) => {
+                if (!err) {
+                    resolve({ stdout, stderr, exitCode: 0 });
+                    return;
+                }
+                const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
+                if (e.code === "ENOENT") {
+                    resolve({ stdout: "", stderr: "", exitCode: null, spawnError: "not-found" });
+                } else if (e.killed) {
+                    resolve({ stdout, stderr, exitCode: null, spawnError: "timeout" });
+                } else {
+                    resolve({ stdout, stderr: stderr || e.message, exitCode: typeof e.code === "number" ? e.code : null });
+                }
+            });
         });
-    });
+
+export const execFileKubectl = kubectlRunner();
 
 export type ReadResult = { ok: true; stdout: string } | { ok: false; failure: KubectlFailure };
 
