@@ -45,21 +45,18 @@ const defaults = (options: CertificateOptions) => ({
     notAfter: options.notAfter ?? new Date(Date.now() + 3_600_000),
 });
 
-/** A self-signed ECDSA P-256 CA, valid one hour unless told otherwise. */
-export async function createTestCa(commonName: string, options: CertificateOptions = {}): Promise<TestCa> {
+/** An ECDSA P-256 CA, valid one hour unless told otherwise: self-signed, or an intermediate signed by `parent`. */
+export async function createTestCa(commonName: string, options: CertificateOptions = {}, parent?: TestCa): Promise<TestCa> {
     const lib = x509();
     const keys = (await crypto.webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as crypto.webcrypto.CryptoKeyPair;
-    const cert = await lib.X509CertificateGenerator.createSelfSigned({
-        name: `CN=${commonName}`,
-        keys,
-        ...defaults(options),
-        signingAlgorithm: ALG,
-        extensions: [
-            new lib.BasicConstraintsExtension(true, 0, true),
-            new lib.KeyUsagesExtension(lib.KeyUsageFlags.keyCertSign | lib.KeyUsageFlags.cRLSign, true),
-            await lib.SubjectKeyIdentifierExtension.create(keys.publicKey),
-        ],
-    });
+    const extensions = [
+        new lib.BasicConstraintsExtension(true, parent ? 0 : 1, true),
+        new lib.KeyUsagesExtension(lib.KeyUsageFlags.keyCertSign | lib.KeyUsageFlags.cRLSign, true),
+        await lib.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ];
+    const cert = parent
+        ? await lib.X509CertificateGenerator.create({ subject: `CN=${commonName}`, issuer: parent.cert.subject, publicKey: keys.publicKey, signingKey: parent.keys.privateKey, ...defaults(options), signingAlgorithm: ALG, extensions })
+        : await lib.X509CertificateGenerator.createSelfSigned({ name: `CN=${commonName}`, keys, ...defaults(options), signingAlgorithm: ALG, extensions });
     return { certPem: cert.toString("pem") + "\n", keys, cert };
 }
 
