@@ -2,7 +2,6 @@
 // /bin/sh -c (as @pulumi/command's local provider runs it) with the real kubectl against the fake API server.
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import * as net from "node:net";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { callResults, calls, promiseOf, setupMocks } from "./helpers/pulumi-mocks";
@@ -11,7 +10,7 @@ setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
 const { readClusterPublicKeys, kubectlCommand, kubectlResult } = require("../src/kubernetes/cluster-keys") as typeof import("../src/kubernetes/cluster-keys");
 const { buildDiscoveryDocument, buildJwks, serializeDiscoveryDocument, serializeJwks } = require("../src/oidc") as typeof import("../src/oidc");
-const { startFakeApiServer } = require("./helpers/fake-apiserver") as typeof import("./helpers/fake-apiserver");
+const { refusedPort, startFakeApiServer } = require("./helpers/fake-apiserver") as typeof import("./helpers/fake-apiserver");
 const { OTHER, RSA } = require("./helpers/irsa-cluster") as typeof import("./helpers/irsa-cluster");
 
 const ISSUER = "https://irsa.example.com";
@@ -79,10 +78,7 @@ describe("signingKey.fromCluster with the real kubectl against a fake API server
     });
 
     it("fails an unreachable cluster with kubectl's words, its exit status, the kubeconfig and the fix", async () => {
-        const closed = net.createServer();
-        await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-        const port = (closed.address() as net.AddressInfo).port;
-        await new Promise<void>((resolve) => closed.close(() => resolve()));
+        const port = await refusedPort();
         const kubeconfig = api.writeKubeconfig("down.yaml", `https://127.0.0.1:${port}`);
         const run = await sh(kubectlCommand(["get", "--raw", "/openid/v1/jwks"], kubeconfig, "fake"));
         assert.equal(run.status, 0, "the shell command itself succeeds, so the invoke reaches our message");

@@ -14,7 +14,7 @@ import { runDoctorCluster } from "../src/cli/commands/doctor-cluster";
 import { execFileKubectl, KubectlRunner } from "../src/cli/cluster-doctor/kubectl-runner";
 import { buildDiscoveryDocument, buildJwks, DISCOVERY_PATH, serializeDiscoveryDocument, serializeJwks } from "../src/oidc";
 import type { ClusterFinding } from "../src/cli/cluster-doctor/findings";
-import { startFakeApiServer, FakeApiServer } from "./helpers/fake-apiserver";
+import { refusedPort, startFakeApiServer, FakeApiServer } from "./helpers/fake-apiserver";
 import { RSA } from "./helpers/irsa-cluster";
 
 let api: FakeApiServer;
@@ -109,10 +109,7 @@ describe("doctor cluster when the cluster cannot be read", () => {
     });
 
     it("a cluster that refuses connections", async () => {
-        const closed = net.createServer();
-        await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-        const port = (closed.address() as net.AddressInfo).port;
-        await new Promise<void>((resolve) => closed.close(() => resolve()));
+        const port = await refusedPort();
         const kubeconfig = api.writeKubeconfig("refused.yaml", `https://127.0.0.1:${port}`);
         const run = await doctor(["--kubeconfig", kubeconfig]);
         assertClusterUnreadable(run, new RegExp(`The connection to the server 127\\.0\\.0\\.1:${port} was refused`), /check that the cluster is reachable with --kubeconfig .*refused\.yaml and its current context \(`kubectl --kubeconfig .* get --raw \/readyz`\)/);

@@ -3,6 +3,7 @@
 // what `doctor cluster` and `signingKey.fromCluster` read, and records every request (unknown paths too).
 import * as fs from "node:fs";
 import * as https from "node:https";
+import * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -163,6 +164,15 @@ async function answer(server: FakeApiServer, method: string, url: URL, body: Buf
         return [200, { kind: `${kind}List`, apiVersion, metadata: { resourceVersion: "1" }, items: items.filter((o) => matchesSelector(o, url.searchParams.get("labelSelector"))) }];
     }
     return undefined;
+}
+
+/** A loopback port nothing listens on (taken, then released): connections to it are refused. */
+export async function refusedPort(): Promise<number> {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    return port;
 }
 
 /** Starts the fake API server and writes its kubeconfig. */
