@@ -223,6 +223,19 @@ describe("doctor cluster against a fake API server, with the real kubectl", { co
         assert.match(only(report, "webhook.failure-policy").message, /failurePolicy Fail without excluding kube-system/);
     }));
 
+    it("finds the webhook's configuration under another name, and names a missing one", inScene(async (s) => {
+        const renamed = webhookConfiguration(pki.ca.certPem);
+        renamed.metadata.name = "irsa-pod-identity";
+        s.api.cluster.objects = s.api.cluster.objects.filter((o) => o.kind !== "MutatingWebhookConfiguration").concat(renamed);
+        let report = await s.doctor();
+        assert.deepEqual(notPassed(report), []);
+        assert.match(only(report, "webhook.configuration").message, /^MutatingWebhookConfiguration irsa-pod-identity sends pods to Service kube-system\/amazon-eks-pod-identity-webhook$/);
+        s.api.cluster.objects = s.api.cluster.objects.filter((o) => o.kind !== "MutatingWebhookConfiguration");
+        report = await s.doctor();
+        assert.deepEqual(notPassed(report), ["FAIL webhook.configuration"]);
+        assert.match(only(report, "webhook.configuration").message, /^no MutatingWebhookConfiguration amazon-eks-pod-identity-webhook \(nor one for the pod identity webhook under another name\): nothing gives pods AWS credentials$/);
+    }));
+
     it("finds a role whose trust policy names another namespace", inScene(async (s) => {
         s.writePolicy("payments");
         const report = await s.doctor();

@@ -112,7 +112,7 @@ export function describeKubectlFailure(run: KubectlRun, target: KubectlTarget = 
         return { kind: "kubeconfig", reason, fix: `pass a kubeconfig file that exists and is readable (${which})` };
     }
     if (/Error from server \(Forbidden\)|\bforbidden\b/i.test(text)) {
-        return { kind: "forbidden", reason, fix: "grant the identity of this kubeconfig read access to it (RBAC: get/list), or run with a kubeconfig that has it" };
+        return { kind: "forbidden", reason, fix: "grant this kubeconfig's identity get and list on that resource (RBAC), or run with a kubeconfig that has them" };
     }
     if (/Unauthorized|must be logged in/i.test(text)) {
         return { kind: "unauthorized", reason, fix: `renew the credentials in the kubeconfig (${which}); the API server refused them` };

@@ -65,7 +65,10 @@ async function checkWebhook(reader: ClusterReader, name: string, now: Date): Pro
     let config = await reader.getJson<KubeObject>(`${base}/${name}`);
     if (!config.ok && config.failure.kind === "not-found") {
         const all = await reader.getJson<List>(base);
-        const found = all.ok ? (all.value.items ?? []).find((c) => ((c.webhooks as Array<{ name?: string }> | undefined) ?? []).some((w) => WEBHOOK_NAME.test(w.name ?? ""))) : undefined;
+        if (!all.ok) {
+            return [fromKubectlFailure("webhook.configuration", "the MutatingWebhookConfigurations", all.failure)];
+        }
+        const found = (all.value.items ?? []).find((c) => ((c.webhooks as Array<{ name?: string }> | undefined) ?? []).some((w) => WEBHOOK_NAME.test(w.name ?? "")));
         if (!found) {
             return [failed("webhook.configuration", `no MutatingWebhookConfiguration ${name} (nor one for the pod identity webhook under another name): nothing gives pods AWS credentials`, `install the webhook (SelfHostedIrsa's webhook, on by default), or pass --webhook NAME if it has another name`)];
         }

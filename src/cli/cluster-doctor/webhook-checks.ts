@@ -157,6 +157,6 @@ export function checkFailurePolicy(target: WebhookTarget): ClusterFinding {
         : warned(
               "webhook.failure-policy",
               `failurePolicy ${target.failurePolicy} without excluding kube-system: while the webhook is down, every pod creation it intercepts is refused, including kube-system and the webhook's own replacement pods`,
-              `exclude kube-system and ${target.namespace} with a namespaceSelector (kubernetes.io/metadata.name NotIn), or use failurePolicy Ignore`,
+              `exclude ${[...new Set(["kube-system", target.namespace])].join(" and ")} with a namespaceSelector (kubernetes.io/metadata.name NotIn), or use failurePolicy Ignore`,
           );
 }
