@@ -109,11 +109,12 @@ describe("webhook certificates and policy", () => {
         assert.equal(chainsTo(pemCertificates(leaf.certPem), pemCertificates(other.certPem + intermediate.certPem)), true, "any certificate of the bundle");
         assert.equal(chainsTo(pemCertificates(leaf.certPem + other.certPem), pemCertificates(other.certPem)), false, "an unrelated certificate in tls.crt is no intermediate");
     });
-    it("reports Fail as safe only when kube-system is excluded", () => {
+    it("reports Fail as safe only when kube-system and the webhook's namespace are excluded", () => {
         const target: WebhookTarget = { configName: "w", webhookName: "w", serviceName: "s", namespace: "irsa", secretName: "s-cert", caBundlePem: "", failurePolicy: "Fail" };
         assert.equal(checkFailurePolicy(target).level, "WARN");
-        const excluded = { ...target, namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system", "irsa"] }] } };
-        assert.equal(checkFailurePolicy(excluded).level, "PASS");
-        assert.match(checkFailurePolicy(excluded).message, /pod creation is refused outside kube-system/);
+        const only = (values: string[]) => ({ ...target, namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values }] } });
+        assert.equal(checkFailurePolicy(only(["kube-system", "irsa"])).level, "PASS");
+        assert.match(checkFailurePolicy(only(["kube-system", "irsa"])).message, /pod creation is refused outside kube-system and irsa \(excluded\)$/);
+        assert.match(checkFailurePolicy(only(["kube-system"])).message, /^failurePolicy Fail without excluding irsa: .* including irsa \(the webhook's own replacement pods\)$/);
     });
 });

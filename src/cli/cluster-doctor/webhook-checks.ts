@@ -151,12 +151,15 @@ export function checkFailurePolicy(target: WebhookTarget): ClusterFinding {
     if (target.failurePolicy === "Ignore") {
         return passed("webhook.failure-policy", "failurePolicy Ignore: while the webhook is down, pods still start, but without AWS credentials until they are restarted (see injection.*)");
     }
-    const excluded = (target.namespaceSelector?.matchExpressions ?? []).some((e) => e.key === "kubernetes.io/metadata.name" && e.operator === "NotIn" && (e.values ?? []).includes("kube-system"));
-    return excluded
-        ? passed("webhook.failure-policy", `failurePolicy ${target.failurePolicy}: while the webhook is down, pod creation is refused outside kube-system (excluded)`)
+    // The webhook's own replacement pods and kube-system's must start while it is down (issue 8: Fail is opt-in).
+    const needed = [...new Set(["kube-system", target.namespace])];
+    const excluded = (target.namespaceSelector?.matchExpressions ?? []).filter((e) => e.key === "kubernetes.io/metadata.name" && e.operator === "NotIn").flatMap((e) => e.values ?? []);
+    const missing = needed.filter((ns) => !excluded.includes(ns));
+    return missing.length === 0
+        ? passed("webhook.failure-policy", `failurePolicy ${target.failurePolicy}: while the webhook is down, pod creation is refused outside ${needed.join(" and ")} (excluded)`)
         : warned(
               "webhook.failure-policy",
-              `failurePolicy ${target.failurePolicy} without excluding kube-system: while the webhook is down, every pod creation it intercepts is refused, including kube-system and the webhook's own replacement pods`,
-              `exclude ${[...new Set(["kube-system", target.namespace])].join(" and ")} with a namespaceSelector (kubernetes.io/metadata.name NotIn), or use failurePolicy Ignore`,
+              `failurePolicy ${target.failurePolicy} without excluding ${missing.join(" and ")}: while the webhook is down, every pod creation it intercepts is refused, including ${missing.join(" and ")}${missing.includes(target.namespace) ? " (the webhook's own replacement pods)" : ""}`,
+              `exclude ${needed.join(" and ")} with a namespaceSelector (kubernetes.io/metadata.name NotIn), or use failurePolicy Ignore`,
           );
 }
