@@ -8,6 +8,7 @@ import { checkMissedInjection, owningWorkload } from "../src/cli/cluster-doctor/
 import { compareKeys, jwksKeys } from "../src/cli/cluster-doctor/issuer-checks";
 import { checkServiceAccountAnnotations, providerAudiences } from "../src/cli/cluster-doctor/service-account-checks";
 import { chainsTo, checkFailurePolicy, pemCertificates, WebhookTarget } from "../src/cli/cluster-doctor/webhook-checks";
+import { diagnoseCluster } from "../src/cli/cluster-doctor/diagnose";
 import { buildJwks, serializeJwks } from "../src/oidc";
 import { deploymentPod, OTHER, RSA, serviceAccount } from "./helpers/irsa-cluster";
 
@@ -116,5 +117,26 @@ describe("webhook certificates and policy", () => {
         assert.equal(checkFailurePolicy(only(["kube-system", "irsa"])).level, "PASS");
         assert.match(checkFailurePolicy(only(["kube-system", "irsa"])).message, /pod creation is refused outside kube-system and irsa \(excluded\)$/);
         assert.match(checkFailurePolicy(only(["kube-system"])).message, /^failurePolicy Fail without excluding irsa: .* including irsa \(the webhook's own replacement pods\)$/);
+    });
+});
+
+describe("diagnoseCluster without a cluster", () => {
+    it("asks for --issuer when the cluster's own cannot be read, and still checks the rest", async () => {
+        const asked: string[][] = [];
+        const findings = await diagnoseCluster({
+            target: {},
+            fetch: () => Promise.reject(new Error("no fetch expected")),
+            timeoutSeconds: 1,
+            runner: async (args) => {
+                asked.push(args);
+                return { stdout: "", stderr: "Error from server (Forbidden): forbidden", exitCode: 1 };
+            },
+        });
+        assert.deepEqual(
+            findings.map((f) => `${f.level} ${f.id}`),
+            ["WARN cluster.discovery", "WARN cluster.jwks", "FAIL published.issuer", "WARN webhook.configuration", "WARN injection.pods"],
+        );
+        assert.equal(findings[2].fix, "pass --issuer URL (the IAM OIDC provider's URL)");
+        assert.ok(asked.every((args) => args[args.length - 1] === "--request-timeout=1s"));
     });
 });

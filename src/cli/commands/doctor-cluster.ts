@@ -33,14 +33,16 @@ Flags:
   --issuer URL          the published issuer, as the IAM OIDC provider names it (default: the cluster's own)
   --namespace NS        namespace of the ServiceAccount to check (with --service-account)
   --service-account SA  the ServiceAccount to check and mint a token for (with --namespace)
-  --trust-policy FILE   the role's trust policy (JSON, e.g. aws iam get-role --query Role.AssumeRolePolicyDocument)
+  --trust-policy FILE   the role's trust policy (JSON: aws iam get-role --query Role.AssumeRolePolicyDocument)
   --ca-file FILE        trust this CA (PEM) for the published issuer instead of the system roots
-  --webhook NAME        the MutatingWebhookConfiguration (default: ${WEBHOOK_FULLNAME}; others are found by name)
+  --webhook NAME        the MutatingWebhookConfiguration (default: ${WEBHOOK_FULLNAME};
+                        another one is found by its webhook's name)
   --timeout S           bound on each request, in seconds (default: ${DEFAULT_TIMEOUT_MS / 1000})
   --json                print the findings as JSON instead of lines
 
 Example:
-  selfhosted-irsa doctor cluster --issuer https://oidc.example.com --namespace apps --service-account s3-reader
+  selfhosted-irsa doctor cluster --issuer https://oidc.example.com \\
+    --namespace apps --service-account s3-reader
 `;
 
 /** Reads --ca-file: a PEM CA for a private test issuer. */
