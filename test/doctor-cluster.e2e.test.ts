@@ -125,7 +125,7 @@ describe("doctor cluster against a fake API server, with the real kubectl", { co
         assert.deepEqual(s.api.tokenRequests, [{ namespace: "apps", serviceAccount: "s3-reader", audiences: ["sts.amazonaws.com"], expirationSeconds: 600 }]);
         assert.deepEqual(s.api.requests.filter((r) => !r.startsWith("GET ")).length, 1, "read-only but for the one TokenRequest");
         assert.match(only(report, "webhook.failure-policy").message, /Ignore: while the webhook is down, pods still start, but without AWS credentials until they are restarted/);
-        console.log(`# doctor cluster, healthy: ${report.ms} ms, ${s.api.requests.length} API requests`);
+        console.log(`# doctor cluster, healthy: ${report.ms} ms (beside up to 3 other doctors), ${s.api.requests.length} API requests`);
     }));
 
     it("passes with the oldest kubectl this machine has (the doctor uses only kubectl 1.24 flags)", inScene(async (s, t) => {
