@@ -8,7 +8,26 @@ export type { FromClusterArgs } from "./kubernetes/cluster-keys";
 export type { HostingArgs } from "./aws/hosting";
 export type { WebhookArgs, WebhookImage, WebhookToleration } from "./kubernetes/webhook-values";
 export { IrsaRole, rolePolicyArgs } from "./aws/irsa-role";
-export type { IrsaRoleArgs, RoleForOptions, PolicyDocumentObject, RolePolicy, RolePolicySet } from "./aws/irsa-role";
+export type { IrsaRoleArgs, IrsaRoleCluster, RoleForOptions, PolicyDocumentObject, RolePolicy, RolePolicySet } from "./aws/irsa-role";
+// Add-on policy presets (IrsaRole `addons`), also usable as plain functions returning the document.
+export { ADDON_NAMES, addonDefaults, addonPolicies, addonPolicy } from "./aws/addons";
+export type {
+    AddonName,
+    AddonPresets,
+    AmpRemoteWriteAddon,
+    CertManagerAddon,
+    CloudwatchLogsAddon,
+    ClusterAutoscalerAddon,
+    EbsCsiDriverAddon,
+    EcrPullAddon,
+    ExternalDnsAddon,
+    ExternalSecretsAddon,
+    KmsDecryptAddon,
+    LoadBalancerControllerAddon,
+    ObjectStorageAddon,
+    PlainAddonPresets,
+    VeleroAddon,
+} from "./aws/addons";
 
 // String choices of the args, as named enums (TypeScript callers may still pass the plain strings).
 export { KeyAlgorithm } from "./kubernetes/signing-key";

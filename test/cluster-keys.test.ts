@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { callResults, calls, promiseOf, setupMocks } from "./helpers/pulumi-mocks";
@@ -42,14 +43,23 @@ describe("importing a cluster's JWKS", () => {
 });
 
 describe("kubectl plumbing", () => {
-    it("quotes every word for the shell and marks failures", () => {
+    it("quotes every word for the shell, bounds each request, and marks a failure on stderr only", () => {
         assert.equal(
             kubectlCommand(["get", "--raw", "/openid/v1/jwks"], "/home/me/kube config", "it's"),
-            `kubectl '--kubeconfig' '/home/me/kube config' '--context' 'it'\\''s' 'get' '--raw' '/openid/v1/jwks' 2>&1 || echo __SELFHOSTED_IRSA_KUBECTL_FAILED__`,
+            `kubectl '--kubeconfig' '/home/me/kube config' '--context' 'it'\\''s' 'get' '--raw' '/openid/v1/jwks' '--request-timeout=30s' || echo "__SELFHOSTED_IRSA_KUBECTL_EXIT__ $?" >&2`,
         );
+    });
+    it("expands a leading ~/ of the kubeconfig before quoting (a quoted ~ reaches kubectl literally)", () => {
+        assert.ok(kubectlCommand(["version"], "~/.kube/k3s.yaml").startsWith(`kubectl '--kubeconfig' '${path.join(os.homedir(), ".kube", "k3s.yaml")}' 'version'`));
+        assert.ok(kubectlCommand(["version"], "/srv/~/config").includes("'/srv/~/config'"), "only a leading ~/ is the home directory");
+    });
+    it("parses stdout and ignores warnings on stderr when kubectl succeeded", () => {
+        assert.equal(kubectlResult('{"keys":[]}', "Warning: v1 Endpoints is deprecated in v1.33+", "/openid/v1/jwks"), '{"keys":[]}');
+    });
+    it("fails with kubectl's stderr, its exit status and the fix", () => {
         assert.throws(
-            () => kubectlResult("The connection to the server 10.0.0.1:6443 was refused\n__SELFHOSTED_IRSA_KUBECTL_FAILED__\n", "/openid/v1/jwks"),
-            /`signingKey\.fromCluster` "\/openid\/v1\/jwks" could not be read from the cluster \(kubectl: The connection to the server 10\.0\.0\.1:6443 was refused\)\. Fix: check that the cluster is reachable/,
+            () => kubectlResult("", "The connection to the server 10.0.0.1:6443 was refused - did you specify the right host or port?\n__SELFHOSTED_IRSA_KUBECTL_EXIT__ 1", "/openid/v1/jwks", { kubeconfig: "/k/config", context: "prod" }),
+            /^IrsaInputError: `signingKey\.fromCluster` "\/openid\/v1\/jwks" could not be read from the cluster \(kubectl exited with status 1: The connection to the server 10\.0\.0\.1:6443 was refused - did you specify the right host or port\?\)\. Fix: check that the cluster is reachable with --kubeconfig \/k\/config and --context prod \(`kubectl --kubeconfig \/k\/config --context prod get --raw \/readyz`\)$/,
         );
     });
 });
@@ -58,7 +68,7 @@ describe("reading keys from a running cluster (command:local:run mocked)", () =>
     function answer(routes: Record<string, string>) {
         callResults["command:local:run"] = (inputs) => {
             const route = Object.keys(routes).find((r) => String(inputs.command).includes(r));
-            return { stdout: route ? routes[route] : "__SELFHOSTED_IRSA_KUBECTL_FAILED__", stderr: "" };
+            return route ? { stdout: routes[route], stderr: "" } : { stdout: "", stderr: "error: not routed\n__SELFHOSTED_IRSA_KUBECTL_EXIT__ 1" };
         };
     }
 

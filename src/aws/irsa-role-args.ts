@@ -8,6 +8,9 @@ import { ANNOTATION_PREFIX } from "../kubernetes/service-account";
 import { MAX_TOKEN_EXPIRATION, validateTokenExpiration } from "../kubernetes/webhook-values";
 import { validatePolicyArn } from "./names";
 import { attachmentKey, combineRolePolicies, normalizeRolePolicySet, NormalizedRolePolicy } from "./role-policy";
+import { AddonPresets } from "./addons";
+import { expandRoleArgs, IrsaRoleCluster, isDeepPlain } from "./irsa-role-extensions";
+import { buildClustersTrustPolicy, ClusterTrust } from "../oidc/cluster-trust";
 
 /**
  * How the trust policy matches the service account: "exact" pins `<issuer host>:sub` with StringEquals;
@@ -17,14 +20,28 @@ export const SubjectMatch = { Exact: "exact", Wildcard: "wildcard" } as const;
 export type SubjectMatch = (typeof SubjectMatch)[keyof typeof SubjectMatch];
 
 export interface IrsaRoleArgs {
-    /** ARN of the cluster's IAM OIDC provider (SelfHostedIrsa output `oidcProviderArn`, or a StackReference output). */
-    oidcProviderArn: pulumi.Input<string>;
-    /** The cluster's issuer URL (SelfHostedIrsa output `issuerUrl`): https, no trailing slash. Must be the URL the provider ARN names. */
-    issuerUrl: pulumi.Input<string>;
-    /** Namespace of the service account: a DNS-1123 label (with subjectMatch "wildcard", a pattern with `*`/`?`). */
-    namespace: pulumi.Input<string>;
-    /** Name of the service account: a DNS-1123 subdomain (with subjectMatch "wildcard", a pattern with `*`/`?`). */
-    serviceAccount: pulumi.Input<string>;
+    /** ARN of the cluster's IAM OIDC provider (SelfHostedIrsa output `oidcProviderArn`, or a StackReference output). Give it with `issuerUrl`, or give `clusters`. @default none */
+    oidcProviderArn?: pulumi.Input<string>;
+    /** The cluster's issuer URL (SelfHostedIrsa output `issuerUrl`): https, no trailing slash. Must be the URL the provider ARN names. @default none */
+    issuerUrl?: pulumi.Input<string>;
+    /**
+     * Several clusters trusting one role (blue/green, regions): one trust statement per cluster. Instead of
+     * `oidcProviderArn` + `issuerUrl`. Each provider and issuer once, all in the role's account.
+     * @default none (the one cluster of oidcProviderArn + issuerUrl)
+     */
+    clusters?: pulumi.Input<IrsaRoleCluster[]>;
+    /** The account's IAM quota "Role trust policy length", when raised (2048 to 8192). @default 2048 */
+    maxTrustPolicySize?: pulumi.Input<number>;
+    /** Namespace of the service account: a DNS-1123 label (with subjectMatch "wildcard", a pattern with `*`/`?`). @default the chart's, when exactly one preset in `addons` has one; else required */
+    namespace?: pulumi.Input<string>;
+    /** Name of the service account: a DNS-1123 subdomain (with subjectMatch "wildcard", a pattern with `*`/`?`). @default the chart's, when exactly one preset in `addons` has one; else required */
+    serviceAccount?: pulumi.Input<string>;
+    /**
+     * Least-privilege policies of common add-ons, scoped to the resources named, e.g.
+     * `{ externalDns: { hostedZoneArns: [zoneArn] } }`: one inline policy per preset, named after it.
+     * @default none
+     */
+    addons?: AddonPresets;
     /**
      * Managed policy ARNs to attach (AWS managed or your own; 20 at most), one RolePolicyAttachment each, keyed
      * by ARN so adding or removing one never replaces another. @default [] (with no inline policy either: a
@@ -87,7 +104,13 @@ export interface IrsaRoleArgs {
 }
 
 /** What `SelfHostedIrsa.roleFor` takes besides the names and the policy: IrsaRole's args without what the component supplies. */
-export type RoleForOptions = Omit<IrsaRoleArgs, "oidcProviderArn" | "issuerUrl" | "namespace" | "serviceAccount">;
+export type RoleForOptions = Omit<IrsaRoleArgs, "oidcProviderArn" | "issuerUrl" | "clusters" | "namespace" | "serviceAccount"> & {
+    /** More clusters to trust besides the component's own (blue/green): `[{ oidcProviderArn, issuerUrl }]`. @default none */
+    additionalClusters?: pulumi.Input<IrsaRoleCluster[]>;
+};
+
+/** IrsaRole's args after `expandRoleArgs`: trust source decided, presets as inline policies, names filled. */
+export type ExpandedIrsaRoleArgs = ReturnType<typeof expandRoleArgs<IrsaRoleArgs>>;
 
 const WILDCARD_NAME = /^[a-z0-9*?]([-a-z0-9.*?]*[a-z0-9*?])?$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -161,6 +184,14 @@ export function trustPolicyJson(args: { oidcProviderArn: string; issuerUrl: stri
     return JSON.stringify(buildTrustPolicy(args));
 }
 
+/** The trust policy for `clusters` as JSON text; names and audience checked as for one cluster. */
+export function clustersTrustPolicyJson(args: { clusters: ClusterTrust[]; namespace: string; serviceAccount: string; audience?: string; subjectMatch?: SubjectMatch; maxTrustPolicySize?: number }): string {
+    validateSubjectName(args.namespace, "namespace", args.subjectMatch);
+    validateSubjectName(args.serviceAccount, "serviceAccount", args.subjectMatch);
+    validateRoleAudience(args.audience ?? DEFAULT_AUDIENCE);
+    return JSON.stringify(buildClustersTrustPolicy(args));
+}
+
 /** What IrsaRole will create, decided from its args alone (pure; throws IrsaInputError on bad input). */
 export interface IrsaRolePlan {
     /** Managed ARNs and named inline documents, in resource order. */
@@ -185,7 +216,7 @@ export interface IrsaRolePlan {
  * (e.g. from a StackReference) are checked by the same functions once known, inside applies: a bad one then
  * fails the deployment at that resource.
  */
-export function planIrsaRole(name: string, args: IrsaRoleArgs): IrsaRolePlan {
+export function planIrsaRole(name: string, args: ExpandedIrsaRoleArgs): IrsaRolePlan {
     const match = args.subjectMatch;
     if (match !== undefined && match !== SubjectMatch.Exact && match !== SubjectMatch.Wildcard) {
         throw new IrsaInputError("subjectMatch", match, "is not a subject match", "use \"exact\" (the default) or \"wildcard\"");
@@ -200,8 +231,17 @@ export function planIrsaRole(name: string, args: IrsaRoleArgs): IrsaRolePlan {
     if (isPlain(args.issuerUrl)) validateIssuerUrl(args.issuerUrl as string, "issuerUrl");
     if (isPlain(args.audience)) validateRoleAudience(args.audience as string);
     // Everything known: the provider/issuer match is checked now too, and the JSON computed once.
-    const known = [args.oidcProviderArn, args.issuerUrl, args.namespace, args.serviceAccount].every(isPlain) && (args.audience === undefined || isPlain(args.audience));
-    const trustPolicy = known ? trustPolicyJson(args as Parameters<typeof trustPolicyJson>[0]) : undefined;
+    const audienceKnown = args.audience === undefined || isPlain(args.audience);
+    const known = [args.oidcProviderArn, args.issuerUrl, args.namespace, args.serviceAccount].every(isPlain) && audienceKnown;
+    const clustersKnown = isDeepPlain(args.clusters) && [args.namespace, args.serviceAccount].every(isPlain) && audienceKnown && (args.maxTrustPolicySize === undefined || isPlain(args.maxTrustPolicySize));
+    const trustPolicy =
+        args.clusters !== undefined
+            ? clustersKnown
+                ? clustersTrustPolicyJson(args as Parameters<typeof clustersTrustPolicyJson>[0])
+                : undefined
+            : known
+              ? trustPolicyJson(args as Parameters<typeof trustPolicyJson>[0])
+              : undefined;
     if (isPlain(args.roleName)) validateRoleName(args.roleName as string);
     if (isPlain(args.rolePath)) validateRolePath(args.rolePath as string);
     if (isPlain(args.maxSessionDuration)) validateMaxSessionDuration(args.maxSessionDuration as number);

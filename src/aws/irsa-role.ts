@@ -5,7 +5,11 @@ import { DEFAULT_AUDIENCE, serviceAccountSubject } from "../oidc/trust-policy";
 import { serviceAccountAnnotations } from "../kubernetes/service-account";
 import { validatePolicyArn } from "./names";
 import { inlinePolicySuffix } from "./role-policy";
+import { ClusterTrust } from "../oidc/cluster-trust";
+import { expandRoleArgs } from "./irsa-role-extensions";
 import {
+    clustersTrustPolicyJson,
+    ExpandedIrsaRoleArgs,
     IrsaRoleArgs,
     isPlain,
     planIrsaRole,
@@ -17,6 +21,7 @@ import {
 } from "./irsa-role-args";
 
 export type { IrsaRoleArgs, RoleForOptions } from "./irsa-role-args";
+export type { IrsaRoleCluster } from "./irsa-role-extensions";
 export { SubjectMatch } from "./irsa-role-args";
 export type { PolicyDocumentObject, RolePolicy, RolePolicySet } from "./role-policy";
 export { rolePolicyArgs } from "./role-policy";
@@ -34,6 +39,18 @@ function whenKnown<R>(values: unknown[], fn: (known: unknown[]) => R): pulumi.Ou
         late.forEach((index, j) => (known[index] = resolved[j]));
         return fn(known);
     });
+}
+
+/** The trust policy JSON from expanded args, once every input is known (one cluster, or `clusters`). */
+function trustPolicyWhenKnown(args: ExpandedIrsaRoleArgs): pulumi.Output<string> {
+    if (args.clusters !== undefined) {
+        return pulumi
+            .all([pulumi.output(args.clusters), args.namespace, args.serviceAccount, args.audience, args.maxTrustPolicySize])
+            .apply(([clusters, namespace, serviceAccount, audience, maxTrustPolicySize]) => clustersTrustPolicyJson({ clusters: clusters as ClusterTrust[], namespace, serviceAccount, audience, subjectMatch: args.subjectMatch, maxTrustPolicySize }));
+    }
+    return whenKnown([args.oidcProviderArn, args.issuerUrl, args.namespace, args.serviceAccount, args.audience], ([oidcProviderArn, issuerUrl, namespace, serviceAccount, audience]) =>
+        trustPolicyJson({ oidcProviderArn, issuerUrl, namespace, serviceAccount, audience, subjectMatch: args.subjectMatch } as Parameters<typeof trustPolicyJson>[0]),
+    );
 }
 
 function roleDescription(namespace: pulumi.Input<string>, serviceAccount: pulumi.Input<string>): pulumi.Input<string> {
@@ -67,24 +84,23 @@ export class IrsaRole extends pulumi.ComponentResource {
     public readonly serviceAccountName: pulumi.Output<string>;
 
     constructor(name: string, args: IrsaRoleArgs, opts?: pulumi.ComponentResourceOptions) {
-        const plan = planIrsaRole(name, args);
+        // Trust source (one cluster or `clusters`), add-on presets as inline policies, ServiceAccount defaults.
+        // The multi-language schema reads this parameter: it must be named `args`.
+        const expanded = expandRoleArgs(args);
+        const plan = planIrsaRole(name, expanded);
         super("selfhosted-irsa:index:IrsaRole", name, {}, opts);
 
-        this.trustPolicy = plan.trustPolicy !== undefined
-            ? pulumi.output(plan.trustPolicy)
-            : whenKnown([args.oidcProviderArn, args.issuerUrl, args.namespace, args.serviceAccount, args.audience], ([oidcProviderArn, issuerUrl, namespace, serviceAccount, audience]) =>
-                  trustPolicyJson({ oidcProviderArn, issuerUrl, namespace, serviceAccount, audience, subjectMatch: args.subjectMatch } as Parameters<typeof trustPolicyJson>[0]),
-              );
+        this.trustPolicy = plan.trustPolicy !== undefined ? pulumi.output(plan.trustPolicy) : trustPolicyWhenKnown(expanded);
         const role = new aws.iam.Role(
             `${name}-role`,
             {
                 assumeRolePolicy: this.trustPolicy,
-                description: args.description ?? roleDescription(args.namespace, args.serviceAccount),
-                name: args.roleName !== undefined ? checkedWhenKnown(args.roleName, validateRoleName) : plan.derivedRoleName,
-                path: checkedWhenKnown(args.rolePath, validateRolePath),
-                maxSessionDuration: checkedWhenKnown(args.maxSessionDuration, validateMaxSessionDuration),
-                permissionsBoundary: checkedWhenKnown(args.permissionsBoundary, (arn) => validatePolicyArn(arn, "permissionsBoundary")),
-                tags: args.tags,
+                description: expanded.description ?? roleDescription(expanded.namespace, expanded.serviceAccount),
+                name: expanded.roleName !== undefined ? checkedWhenKnown(expanded.roleName, validateRoleName) : plan.derivedRoleName,
+                path: checkedWhenKnown(expanded.rolePath, validateRolePath),
+                maxSessionDuration: checkedWhenKnown(expanded.maxSessionDuration, validateMaxSessionDuration),
+                permissionsBoundary: checkedWhenKnown(expanded.permissionsBoundary, (arn) => validatePolicyArn(arn, "permissionsBoundary")),
+                tags: expanded.tags,
             },
             // A fixed name cannot exist twice: a replacement (e.g. a new path) must delete the old role first.
             { parent: this, ...(plan.fixedName ? { deleteBeforeReplace: true } : {}) },
@@ -104,13 +120,13 @@ export class IrsaRole extends pulumi.ComponentResource {
 
         if (plan.serviceAccount !== "none") {
             const annotations = pulumi
-                .all([role.arn, args.audience, args.stsRegionalEndpoints, args.tokenExpiration, args.serviceAccountAnnotations])
+                .all([role.arn, expanded.audience, expanded.stsRegionalEndpoints, expanded.tokenExpiration, expanded.serviceAccountAnnotations])
                 .apply(([roleArn, audience, stsRegionalEndpoints, tokenExpiration, extra]) => ({
                     ...validateExtraAnnotations(extra ?? {}),
                     // The audience is always written: the trust policy pins it, so the token must carry it.
                     ...serviceAccountAnnotations({ roleArn, audience: audience ?? DEFAULT_AUDIENCE, stsRegionalEndpoints, tokenExpiration }),
                 }));
-            const metadata = { namespace: args.namespace, name: args.serviceAccount, annotations: annotations as pulumi.Output<Record<string, string>> };
+            const metadata = { namespace: expanded.namespace, name: expanded.serviceAccount, annotations: annotations as pulumi.Output<Record<string, string>> };
             // Pods that use it get a role that already has its permissions.
             const saOpts = { parent: this, dependsOn: attached };
             // "annotate": a server-side apply patch owns only these annotations; destroy removes them and
@@ -122,8 +138,8 @@ export class IrsaRole extends pulumi.ComponentResource {
             this.namespace = account.metadata.apply((m) => m?.namespace ?? "") as pulumi.Output<string>;
             this.serviceAccountName = account.metadata.apply((m) => m?.name ?? "") as pulumi.Output<string>;
         } else {
-            this.namespace = pulumi.output(args.namespace);
-            this.serviceAccountName = pulumi.output(args.serviceAccount);
+            this.namespace = pulumi.output(expanded.namespace);
+            this.serviceAccountName = pulumi.output(expanded.serviceAccount);
         }
         // Plain values are registered as such: the same result, without an await per Output (bench: 1000 roles).
         const plainOr = (value: pulumi.Input<string> | undefined, output: pulumi.Output<string>) => (plan.serviceAccount === "none" && isPlain(value) ? value : output);
@@ -131,8 +147,8 @@ export class IrsaRole extends pulumi.ComponentResource {
             roleArn: this.roleArn,
             roleName: this.roleName,
             trustPolicy: plan.trustPolicy ?? this.trustPolicy,
-            namespace: plainOr(args.namespace, this.namespace),
-            serviceAccountName: plainOr(args.serviceAccount, this.serviceAccountName),
+            namespace: plainOr(expanded.namespace, this.namespace),
+            serviceAccountName: plainOr(expanded.serviceAccount, this.serviceAccountName),
         });
     }
 }

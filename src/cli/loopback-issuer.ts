@@ -1,6 +1,6 @@
-import * as crypto from "node:crypto";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
+import { createTestCa, issueServerCertificate } from "./pki";
 
 /** What the loopback server answers on one path. */
 export interface LoopbackRoute {
@@ -31,56 +31,11 @@ interface Tls {
     keyPem: string;
 }
 
-const pem = (label: string, der: ArrayBuffer) =>
-    `-----BEGIN ${label}-----\n${Buffer.from(der).toString("base64").replace(/.{64}/g, "$&\n").replace(/\n?$/, "\n")}-----END ${label}-----\n`;
-
-/**
- * A throwaway CA (ECDSA P-256) and a server certificate for 127.0.0.1 and localhost, valid for one hour.
- * @peculiar/x509 is loaded here only, so the other commands never pay for it.
- */
+/** A throwaway CA (ECDSA P-256) and a server certificate for 127.0.0.1 and localhost, valid for one hour. */
 async function makeTls(): Promise<Tls> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const x509: typeof import("@peculiar/x509") = require("@peculiar/x509");
-    const webcrypto = crypto.webcrypto;
-    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-    const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
-    const notBefore = new Date(Date.now() - 60_000);
-    const notAfter = new Date(Date.now() + 3_600_000);
-    const caKeys = (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"])) as crypto.webcrypto.CryptoKeyPair;
-    const ca = await x509.X509CertificateGenerator.createSelfSigned({
-        name: "CN=selfhosted-irsa loopback CA",
-        keys: caKeys,
-        notBefore,
-        notAfter,
-        signingAlgorithm: alg,
-        extensions: [
-            new x509.BasicConstraintsExtension(true, 0, true),
-            new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-            await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
-        ],
-    });
-    const serverKeys = (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"])) as crypto.webcrypto.CryptoKeyPair;
-    const cert = await x509.X509CertificateGenerator.create({
-        subject: "CN=127.0.0.1",
-        issuer: ca.subject,
-        publicKey: serverKeys.publicKey,
-        signingKey: caKeys.privateKey,
-        notBefore,
-        notAfter,
-        signingAlgorithm: alg,
-        extensions: [
-            new x509.BasicConstraintsExtension(false, undefined, true),
-            new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-            new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-            new x509.SubjectAlternativeNameExtension([
-                { type: "ip", value: "127.0.0.1" },
-                { type: "dns", value: "localhost" },
-            ]),
-            await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
-        ],
-    });
-    const keyDer = await webcrypto.subtle.exportKey("pkcs8", serverKeys.privateKey);
-    return { caPem: ca.toString("pem") + "\n", certPem: cert.toString("pem") + "\n", keyPem: pem("PRIVATE KEY", keyDer) };
+    const ca = await createTestCa("selfhosted-irsa loopback CA");
+    const server = await issueServerCertificate(ca, "127.0.0.1", { ips: ["127.0.0.1"], dnsNames: ["localhost"] });
+    return { caPem: ca.certPem, ...server };
 }
 
 /**

@@ -8,7 +8,7 @@ const commands: Record<string, { summary: string; load: () => CliCommand }> = {
     jwks: { summary: "print the JWKS kube-apiserver would serve for these keys", load: () => require("./commands/jwks").command },
     discovery: { summary: "print the OIDC discovery document for an issuer", load: () => require("./commands/discovery").command },
     token: { summary: "mint a token shaped like a projected service-account token", load: () => require("./commands/token").command },
-    doctor: { summary: "check an issuer (and a token, a trust policy) the way STS does", load: () => require("./commands/doctor").command },
+    doctor: { summary: "check an issuer the way STS does; `doctor cluster`: a live cluster with kubectl", load: () => require("./commands/doctor").command },
     demo: { summary: "the whole flow offline: key, loopback HTTPS issuer, token, doctor", load: () => require("./commands/demo").command },
     "cluster-config": { summary: "API-server settings for talos, kubeadm, k3s, rke2 or eks-anywhere", load: () => require("./commands/cluster-config").command },
 };

@@ -2,10 +2,11 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { IrsaInputError } from "../oidc/errors";
 import { checkClusterIssuer, publicKeyPemsFromJwks } from "../oidc/jwks-import";
+import { describeKubectlFailure, KubectlTarget, kubectlShellCommand, parseShellRun } from "./kubectl";
 
 /** Where to read a running cluster's service-account public keys. */
 export interface FromClusterArgs {
-    /** Path of the kubeconfig file kubectl uses. @default kubectl's own default ($KUBECONFIG, ~/.kube/config) */
+    /** Path of the kubeconfig file kubectl uses; a leading `~/` means the home directory. @default kubectl's own default ($KUBECONFIG, ~/.kube/config) */
     kubeconfig?: pulumi.Input<string>;
     /** The kubeconfig context. @default the current context */
     context?: pulumi.Input<string>;
@@ -21,26 +22,25 @@ export interface FromClusterArgs {
     allowIssuerMismatch?: boolean;
 }
 
-const FAILED = "__SELFHOSTED_IRSA_KUBECTL_FAILED__";
+/** Bound on each API request of the kubectl invoke, seconds (a hung API server must not hang the preview). */
+export const FROM_CLUSTER_REQUEST_TIMEOUT_SECONDS = 30;
 
-/** Quotes one word for /bin/sh. */
-function shellQuote(word: string): string {
-    return `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The kubectl command line (pure, exported for tests). Failures print a marker instead of failing the invoke. */
+/** The kubectl command line for @pulumi/command's /bin/sh (pure, exported for tests). */
 export function kubectlCommand(words: string[], kubeconfig?: string, context?: string): string {
-    const flags = [...(kubeconfig ? ["--kubeconfig", kubeconfig] : []), ...(context ? ["--context", context] : [])];
-    return `kubectl ${[...flags, ...words].map(shellQuote).join(" ")} 2>&1 || echo ${FAILED}`;
+    return kubectlShellCommand(words, { kubeconfig, context, requestTimeoutSeconds: FROM_CLUSTER_REQUEST_TIMEOUT_SECONDS });
 }
 
-/** Turns kubectl's output into its result, or a clear error naming what to check. */
-export function kubectlResult(stdout: string, what: string): string {
-    if (stdout.includes(FAILED)) {
-        const reason = stdout.replace(FAILED, "").trim().split("\n").slice(-3).join(" ");
-        throw new IrsaInputError("signingKey.fromCluster", what, `could not be read from the cluster (kubectl: ${reason})`, "check that the cluster is reachable with this kubeconfig and context (`kubectl get --raw /readyz`)");
+/**
+ * kubectl's stdout when it succeeded (warnings on stderr are ignored), else a clear error with kubectl's own
+ * words from stderr, its exit status, and the fix.
+ */
+export function kubectlResult(stdout: string | undefined, stderr: string | undefined, what: string, target: KubectlTarget = {}): string {
+    const run = parseShellRun(stdout, stderr);
+    if (run.exitCode !== 0) {
+        const failure = describeKubectlFailure(run, target);
+        throw new IrsaInputError("signingKey.fromCluster", what, `could not be read from the cluster (kubectl exited with status ${run.exitCode}: ${failure.reason})`, failure.fix);
     }
-    return stdout;
+    return run.stdout;
 }
 
 /**
@@ -49,24 +49,22 @@ export function kubectlResult(stdout: string, what: string): string {
  * cluster's issuer is the published one.
  */
 export function readClusterPublicKeys(args: FromClusterArgs, issuerUrl: pulumi.Input<string>, opts: pulumi.InvokeOptions): pulumi.Output<string[]> {
-    const run = (words: pulumi.Input<string[]>) =>
-        command.local.runOutput(
-            {
-                command: pulumi.all([words, args.kubeconfig, args.context]).apply(([w, kubeconfig, context]) => kubectlCommand(w, kubeconfig, context)),
-                interpreter: ["/bin/sh", "-c"],
-            },
-            opts,
-        ).apply((result) => result.stdout ?? "");
-    const discovery = run(["get", "--raw", "/.well-known/openid-configuration"]);
+    // Each call gives kubectl's stdout, or fails with kubectl's stderr and exit status.
+    const run = (words: pulumi.Input<string[]>, what: string) =>
+        pulumi.all([words, args.kubeconfig, args.context]).apply(([w, kubeconfig, context]) =>
+            command.local
+                .runOutput({ command: kubectlCommand(w, kubeconfig, context), interpreter: ["/bin/sh", "-c"] }, opts)
+                .apply((result) => kubectlResult(result.stdout, result.stderr, what, { kubeconfig, context })),
+        );
+    const discovery = run(["get", "--raw", "/.well-known/openid-configuration"], "/.well-known/openid-configuration");
     const keys = args.eksAnywhereClusterName
-        ? run(pulumi.output(args.eksAnywhereClusterName).apply((cluster) => ["get", "secret", `${cluster}-sa`, "-n", "eksa-system", "-o", "jsonpath={.data.tls\\.crt}"])).apply((b64) => {
-              const pem = Buffer.from(kubectlResult(b64, "the EKS Anywhere <cluster>-sa secret").trim(), "base64").toString("utf8");
-              return [pem];
-          })
-        : run(["get", "--raw", "/openid/v1/jwks"]).apply((jwks) => publicKeyPemsFromJwks(kubectlResult(jwks, "/openid/v1/jwks"), "signingKey.fromCluster (/openid/v1/jwks)"));
+        ? run(pulumi.output(args.eksAnywhereClusterName).apply((cluster) => ["get", "secret", `${cluster}-sa`, "-n", "eksa-system", "-o", "jsonpath={.data.tls\\.crt}"]), "the EKS Anywhere <cluster>-sa secret").apply((b64) => [
+              Buffer.from(b64.trim(), "base64").toString("utf8"),
+          ])
+        : run(["get", "--raw", "/openid/v1/jwks"], "/openid/v1/jwks").apply((jwks) => publicKeyPemsFromJwks(jwks, "signingKey.fromCluster (/openid/v1/jwks)"));
     return pulumi.all([keys, discovery, issuerUrl]).apply(([pems, discoveryJson, issuer]) => {
         if (!args.allowIssuerMismatch) {
-            checkClusterIssuer(kubectlResult(discoveryJson, "/.well-known/openid-configuration"), issuer);
+            checkClusterIssuer(discoveryJson, issuer);
         }
         return pems;
     });

@@ -1,11 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { IrsaInputError } from "../oidc/errors";
+import { ANNOTATION_PREFIX, validateRoleArn } from "./annotation-rules";
 import { validateDns1123Label, validateDns1123Subdomain } from "./names";
 import { MAX_TOKEN_EXPIRATION, validateAudience, validateTokenExpiration } from "./webhook-values";
 
-/** The annotation prefix the webhook reads (chart value config.annotationPrefix, default). */
-export const ANNOTATION_PREFIX = "eks.amazonaws.com";
+export { ANNOTATION_PREFIX, validateRoleArn } from "./annotation-rules";
 
 export interface ServiceAccountAnnotationArgs {
     /** ARN of the IAM role the pod assumes. */
@@ -16,16 +15,6 @@ export interface ServiceAccountAnnotationArgs {
     stsRegionalEndpoints?: boolean;
     /** Token lifetime in seconds (600 to 2^31); only written when given. @default the webhook's (86400) */
     tokenExpiration?: number;
-}
-
-// IAM role ARNs in every partition (aws, aws-cn, aws-us-gov, aws-iso, ...), with an optional path.
-const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-
-export function validateRoleArn(roleArn: unknown, argument: string): string {
-    if (typeof roleArn !== "string" || !ROLE_ARN.test(roleArn)) {
-        throw new IrsaInputError(argument, roleArn, "is not an IAM role ARN", "use the role's ARN, e.g. \"arn:aws:iam::123456789012:role/s3-reader\" (not its name or an instance profile)");
-    }
-    return roleArn;
 }
 
 /** The `eks.amazonaws.com/*` annotations the webhook reads from a ServiceAccount (pure). */

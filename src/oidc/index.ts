@@ -9,3 +9,4 @@ export * from "./verify";
 export * from "./trust-evaluation";
 export { httpsFetcher } from "./https-fetch";
 export * from "./jwks-import";
+export * from "./cluster-trust";

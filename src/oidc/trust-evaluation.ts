@@ -11,6 +11,8 @@ interface Statement {
     index: number;
     effect: unknown;
     federated: string[];
+    /** `"Principal": "*"`: every principal, a provider included. */
+    anyPrincipal: boolean;
     actions: string[];
     conditions: Array<{ operator: string; key: string; values: string[] }>;
 }
@@ -81,6 +83,7 @@ function parsePolicy(policy: unknown): { statements?: Statement[]; error?: strin
             index,
             effect: s?.Effect,
             federated: typeof principal === "object" && principal !== null ? asList(principal.Federated) : [],
+            anyPrincipal: principal === "*",
             actions: asList(s?.Action),
             conditions,
         };
@@ -136,6 +139,55 @@ function checkClaim(claim: "sub" | "aud", host: string, candidates: Statement[],
     );
 }
 
+/** An AssumeRoleWithWebIdentity request as STS sees it: the provider that issued the token, and its context keys. */
+export interface WebIdentityRequest {
+    /** The IAM OIDC provider ARN STS found for the token's `iss`. */
+    providerArn: string;
+    /** Context keys and their values, e.g. `{ "<host>:sub": "system:serviceaccount:ns:sa", "<host>:aud": ["sts.amazonaws.com"] }`. */
+    context: Record<string, string | string[]>;
+}
+
+export interface TrustDecision {
+    decision: "Allow" | "ExplicitDeny" | "ImplicitDeny";
+    /** Index of the decisive statement (the first that allowed, or the Deny that matched). */
+    statement?: number;
+    /** Operators this evaluation does not know, met in a statement that otherwise applied (counted as not holding). */
+    unknownOperators: string[];
+}
+
+/**
+ * Evaluates a trust policy for one AssumeRoleWithWebIdentity request the way IAM does: a statement applies
+ * when its Federated principal names the request's provider, its Action covers the web identity action and
+ * every condition holds (conditions AND, values OR; condition keys are case-insensitive). An applying Deny
+ * wins; otherwise any applying Allow allows; otherwise the request is implicitly denied.
+ */
+export function evaluateWebIdentityTrust(policy: unknown, request: WebIdentityRequest): TrustDecision {
+    const parsed = parsePolicy(policy);
+    const unknownOperators: string[] = [];
+    if (!parsed.statements) {
+        return { decision: "ImplicitDeny", unknownOperators };
+    }
+    const context = new Map(Object.entries(request.context).map(([k, v]) => [k.toLowerCase(), asList(v)]));
+    const applies = (s: Statement): boolean => {
+        if (!(s.anyPrincipal || s.federated.includes(request.providerArn)) || !allowsWebIdentity(s)) {
+            return false;
+        }
+        return s.conditions.every((c) => {
+            const holds = conditionHolds(c.operator, c.values, context.get(c.key.toLowerCase()) ?? []);
+            if (holds === undefined) {
+                unknownOperators.push(c.operator);
+            }
+            return holds === true;
+        });
+    };
+    const deny = parsed.statements.find((s) => s.effect === "Deny" && applies(s));
+    if (deny) {
+        return { decision: "ExplicitDeny", statement: deny.index, unknownOperators };
+    }
+    const allow = parsed.statements.find((s) => s.effect === "Allow" && applies(s));
+    return allow ? { decision: "Allow", statement: allow.index, unknownOperators } : { decision: "ImplicitDeny", unknownOperators };
+}
+
 /**
  * Checks a role's trust policy against the issuer and (optionally) a token: the Federated principal is this
  * issuer's IAM OIDC provider, the Action allows AssumeRoleWithWebIdentity, the `:sub`/`:aud` condition keys
@@ -176,7 +228,21 @@ export function checkTrustPolicy(args: TrustCheckArgs): Finding[] {
             ? fail("trust.condition-keys", `the condition key(s) ${foreign.map((c) => JSON.stringify(c.key)).join(", ")} name another issuer than ${host}; STS never sets them for this provider`, `key the conditions "${host}:sub" and "${host}:aud"`)
             : pass("trust.condition-keys", `the condition keys name ${host}`),
     );
-    findings.push(checkClaim("sub", host, candidates, args.token ? (args.token.sub === undefined ? [] : [args.token.sub]) : undefined));
-    findings.push(checkClaim("aud", host, candidates, args.token?.aud));
+    const sub = checkClaim("sub", host, candidates, args.token ? (args.token.sub === undefined ? [] : [args.token.sub]) : undefined);
+    const aud = checkClaim("aud", host, candidates, args.token?.aud);
+    findings.push(sub, aud);
+    if (args.token && findings.every((f) => f.ok)) {
+        // Each claim passing in some statement is not enough: IAM needs one statement where both hold, and no Deny.
+        const providerArn = forProvider[0].federated.find((f) => OIDC_PROVIDER_ARN.exec(f)?.[2] === host)!;
+        const context = { [`${host}:sub`]: args.token.sub === undefined ? [] : [args.token.sub], [`${host}:aud`]: args.token.aud };
+        const { decision, statement } = evaluateWebIdentityTrust(args.policy, { providerArn, context });
+        if (decision !== "Allow") {
+            findings.push(
+                decision === "ExplicitDeny"
+                    ? fail("trust.statement", `statement ${statement} denies this token (Effect Deny)`, "remove or narrow the Deny statement")
+                    : fail("trust.statement", `no single statement admits both the token's sub and aud`, "put the sub and aud conditions for this service account in one statement"),
+            );
+        }
+    }
     return findings;
 }

@@ -66,24 +66,31 @@ export function buildTrustPolicy(args: TrustPolicyArgs): PolicyDocument {
     if (providerHost !== host) {
         throw new IrsaInputError("oidcProviderArn", args.oidcProviderArn, `names the provider for "${providerHost}", not for the issuer "${host}"`, "pass the provider ARN and issuer URL of the same cluster (SelfHostedIrsa outputs `oidcProviderArn` and `issuerUrl`)");
     }
-    const audience = args.audience ?? DEFAULT_AUDIENCE;
+    const audience = trustPolicyAudience(args.audience);
+    return {
+        Version: "2012-10-17",
+        Statement: [clusterStatement(args.oidcProviderArn, host, serviceAccountSubject(args.namespace, args.serviceAccount), audience, args.subjectMatch)],
+    };
+}
+
+/** The audience a trust policy pins: the given one or the default, never empty. */
+export function trustPolicyAudience(given: string | undefined): string {
+    const audience = given ?? DEFAULT_AUDIENCE;
     if (audience.length === 0) {
         throw new IrsaInputError("audience", audience, "must not be empty", `use "${DEFAULT_AUDIENCE}"`);
     }
-    const subject = serviceAccountSubject(args.namespace, args.serviceAccount);
-    const wildcard = (args.subjectMatch ?? "exact") === "wildcard";
-    const condition: Record<string, Record<string, string>> = wildcard
-        ? { StringEquals: { [`${host}:aud`]: audience }, StringLike: { [`${host}:sub`]: subject } }
-        : { StringEquals: { [`${host}:sub`]: subject, [`${host}:aud`]: audience } };
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Effect: "Allow",
-                Principal: { Federated: args.oidcProviderArn },
-                Action: "sts:AssumeRoleWithWebIdentity",
-                Condition: condition,
-            },
-        ],
-    };
+    return audience;
+}
+
+/**
+ * One cluster's statement: web identity from its provider, `<host>:aud` pinned with StringEquals, `<host>:sub`
+ * with StringEquals ("exact") or StringLike ("wildcard"). Shared by the one- and many-cluster policies so both
+ * write the same JSON for one cluster.
+ */
+export function clusterStatement(oidcProviderArn: string, host: string, subject: string, audience: string, subjectMatch: "exact" | "wildcard" | undefined): PolicyStatement {
+    const condition: Record<string, Record<string, string>> =
+        (subjectMatch ?? "exact") === "wildcard"
+            ? { StringEquals: { [`${host}:aud`]: audience }, StringLike: { [`${host}:sub`]: subject } }
+            : { StringEquals: { [`${host}:sub`]: subject, [`${host}:aud`]: audience } };
+    return { Effect: "Allow", Principal: { Federated: oidcProviderArn }, Action: "sts:AssumeRoleWithWebIdentity", Condition: condition };
 }

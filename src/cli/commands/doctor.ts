@@ -5,6 +5,7 @@ import { flagValue, numberFlag, parseArgs, requiredFlag } from "../args";
 import type { CliCommand } from "../command";
 import { readFlagFile, readFlagFileOrStdin } from "../files";
 import { formatReport } from "../report";
+import { clusterUsage, readCaFlag, runDoctorCluster } from "./doctor-cluster";
 
 export const command: CliCommand = {
     usage: `Usage: selfhosted-irsa doctor --issuer URL [--token FILE|-] [--audience A] [--trust-policy FILE] [--ca-file FILE] [--timeout S]
@@ -27,8 +28,12 @@ Flags:
 
 Example:
   kubectl create token app --audience sts.amazonaws.com | selfhosted-irsa doctor --issuer https://oidc.example.com --token -
-`,
+
+${clusterUsage}`,
     async run(argv, io) {
+        if (argv[0] === "cluster") {
+            return runDoctorCluster(argv.slice(1), io);
+        }
         const args = parseArgs(argv, {
             issuer: { value: true },
             token: { value: true },
@@ -38,7 +43,7 @@ Example:
             timeout: { value: true },
         });
         if (args.positional.length > 0) {
-            throw new IrsaInputError(args.positional[0], args.positional[0], "is not an argument of `doctor`", "pass the issuer with --issuer URL");
+            throw new IrsaInputError(args.positional[0], args.positional[0], "is not an argument of `doctor`", "pass the issuer with --issuer URL, or check a live cluster with `doctor cluster`");
         }
         const issuer = requiredFlag(args, "issuer");
         const timeoutMs = Math.round(numberFlag(args, "timeout", DEFAULT_TIMEOUT_MS / 1000) * 1000);
@@ -49,11 +54,7 @@ Example:
         }
         const policyPath = flagValue(args, "trust-policy");
         const trustPolicy = policyPath === undefined ? undefined : readFlagFile(policyPath, "--trust-policy");
-        const caPath = flagValue(args, "ca-file");
-        const ca = caPath === undefined ? undefined : readFlagFile(caPath, "--ca-file");
-        if (ca !== undefined && !ca.includes("-----BEGIN CERTIFICATE-----")) {
-            throw new IrsaInputError("--ca-file", caPath, "holds no PEM certificate", "pass a CA certificate in PEM (-----BEGIN CERTIFICATE-----)");
-        }
+        const ca = readCaFlag(flagValue(args, "ca-file"));
         const findings = await verifyIssuer({ issuer, token, audience: flagValue(args, "audience"), trustPolicy, fetch: httpsFetcher({ ca }), timeoutMs });
         io.stdout(formatReport(findings));
         return findings.every((f) => f.ok) ? 0 : 1;

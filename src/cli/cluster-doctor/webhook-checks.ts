@@ -1,0 +1,165 @@
+// Check 5: the pod identity webhook's configuration, serving certificate, endpoints and failure policy (pure).
+import * as crypto from "node:crypto";
+import { ClusterFinding, failed, passed, warned } from "./findings";
+import type { KubeObject } from "./service-account-checks";
+
+/** What the configuration says about the webhook the doctor checks. */
+export interface WebhookTarget {
+    configName: string;
+    webhookName: string;
+    serviceName: string;
+    namespace: string;
+    /** The chart keeps the serving certificate in `<fullname>-cert`; the Service is named `<fullname>`. */
+    secretName: string;
+    /** PEM, decoded from clientConfig.caBundle; empty when unset. */
+    caBundlePem: string;
+    /** The API server's default is Fail when the field is unset. */
+    failurePolicy: string;
+    namespaceSelector?: { matchExpressions?: Array<{ key?: string; operator?: string; values?: string[] }> };
+}
+
+/** Days before expiry from which the certificate is a warning. */
+export const CERTIFICATE_WARN_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+interface WebhookEntry {
+    name?: string;
+    clientConfig?: { service?: { name?: string; namespace?: string }; url?: string; caBundle?: string };
+    failurePolicy?: string;
+    namespaceSelector?: WebhookTarget["namespaceSelector"];
+}
+
+/** Reads the MutatingWebhookConfiguration's first service-backed webhook. */
+export function readWebhookConfiguration(config: KubeObject): { target?: WebhookTarget; finding: ClusterFinding } {
+    const name = config.metadata?.name ?? "";
+    const webhooks = (config.webhooks as WebhookEntry[] | undefined) ?? [];
+    const entry = webhooks.find((w) => w.clientConfig?.service?.name);
+    if (!entry) {
+        const how = webhooks.some((w) => w.clientConfig?.url) ? "calls a URL, not a Service" : "has no webhooks";
+        return { finding: failed("webhook.configuration", `MutatingWebhookConfiguration ${name} ${how}; the doctor checks the in-cluster webhook Service the chart creates`, "reinstall the pod identity webhook (SelfHostedIrsa webhook, or the amazon-eks-pod-identity-webhook chart)") };
+    }
+    const service = entry.clientConfig!.service!;
+    const target: WebhookTarget = {
+        configName: name,
+        webhookName: entry.name ?? "",
+        serviceName: service.name!,
+        namespace: service.namespace ?? "default",
+        secretName: `${service.name}-cert`,
+        caBundlePem: entry.clientConfig?.caBundle ? Buffer.from(entry.clientConfig.caBundle, "base64").toString("utf8") : "",
+        failurePolicy: entry.failurePolicy ?? "Fail",
+        namespaceSelector: entry.namespaceSelector,
+    };
+    return { target, finding: passed("webhook.configuration", `MutatingWebhookConfiguration ${name} sends pods to Service ${target.namespace}/${target.serviceName}`) };
+}
+
+/** Every certificate in a PEM bundle; unparsable blocks are skipped. */
+export function pemCertificates(pem: string): crypto.X509Certificate[] {
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    return blocks.flatMap((block) => {
+        try {
+            return [new crypto.X509Certificate(block)];
+        } catch {
+            return [];
+        }
+    });
+}
+
+const signedBy = (cert: crypto.X509Certificate, issuer: crypto.X509Certificate) => cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+
+/** Whether `chain` (leaf first, then intermediates) leads to a certificate of `bundle`. */
+export function chainsTo(chain: crypto.X509Certificate[], bundle: crypto.X509Certificate[]): boolean {
+    let current = chain[0];
+    for (let hop = 0; current && hop <= chain.length; hop++) {
+        if (bundle.some((ca) => signedBy(current, ca))) {
+            return true;
+        }
+        const next = chain.slice(1).find((c) => c !== current && signedBy(current, c));
+        if (!next) {
+            return false;
+        }
+        current = next;
+    }
+    return false;
+}
+
+/**
+ * The caBundle verifies the serving certificate (what the API server does before every call), the certificate
+ * names `<service>.<namespace>.svc` (the name the API server dials) and is not expired or near expiry.
+ */
+export function checkServingCertificate(target: WebhookTarget, tlsCrtPem: string, now: Date): ClusterFinding[] {
+    const where = `Secret ${target.namespace}/${target.secretName}`;
+    const chain = pemCertificates(tlsCrtPem);
+    if (chain.length === 0) {
+        return [failed("webhook.certificate", `${where} holds no PEM certificate in tls.crt`, "recreate the webhook's serving certificate (SelfHostedIrsa makes one; with cert-manager check its Certificate)")];
+    }
+    const leaf = chain[0];
+    const findings: ClusterFinding[] = [];
+    const bundle = pemCertificates(target.caBundlePem);
+    const renew = "issue the serving certificate and the caBundle from the same CA (`pulumi up` renews SelfHostedIrsa's; with cert-manager, check its CA injector) and restart the webhook";
+    if (bundle.length === 0) {
+        findings.push(failed("webhook.ca-bundle", `MutatingWebhookConfiguration ${target.configName} has no caBundle: the API server cannot trust the webhook (${target.failurePolicy === "Ignore" ? "pods start without credentials" : "pod creation fails"})`, renew));
+    } else if (chainsTo(chain, bundle)) {
+        findings.push(passed("webhook.ca-bundle", `the caBundle verifies the serving certificate in ${where} (issued by ${leaf.issuer.replace(/\n/g, ", ")})`));
+    } else {
+        findings.push(failed("webhook.ca-bundle", `the caBundle of ${target.configName} does not verify the serving certificate in ${where} (issued by ${leaf.issuer.replace(/\n/g, ", ")}): the API server fails with "x509: certificate signed by unknown authority"`, renew));
+    }
+    const host = `${target.serviceName}.${target.namespace}.svc`;
+    findings.push(
+        leaf.checkHost(host) !== undefined
+            ? passed("webhook.certificate-names", `the serving certificate names ${host}`)
+            : failed("webhook.certificate-names", `the serving certificate does not name ${host}, the name the API server dials (it names ${leaf.subjectAltName ?? leaf.subject})`, `reissue it for ${target.serviceName}, ${target.serviceName}.${target.namespace}, ${host} and ${host}.cluster.local`),
+    );
+    const notAfter = new Date(leaf.validTo);
+    const notBefore = new Date(leaf.validFrom);
+    const daysLeft = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
+    const renewNow = "renew the serving certificate now (`pulumi up` replaces SelfHostedIrsa's before 80% of its lifetime) and restart the webhook";
+    if (now < notBefore) {
+        findings.push(failed("webhook.certificate-expiry", `the serving certificate is not valid before ${notBefore.toISOString()}`, "check the clocks of the machine that issued it and of the API server"));
+    } else if (now >= notAfter) {
+        findings.push(failed("webhook.certificate-expiry", `the serving certificate expired on ${notAfter.toISOString()}: the API server refuses the webhook's TLS`, renewNow));
+    } else if (daysLeft < CERTIFICATE_WARN_DAYS) {
+        findings.push(warned("webhook.certificate-expiry", `the serving certificate expires on ${notAfter.toISOString()}, in ${daysLeft} day(s)`, renewNow));
+    } else {
+        findings.push(passed("webhook.certificate-expiry", `the serving certificate is valid until ${notAfter.toISOString()} (${daysLeft} days)`));
+    }
+    return findings;
+}
+
+interface EndpointSlice {
+    endpoints?: Array<{ addresses?: string[]; conditions?: { ready?: boolean | null }; targetRef?: { name?: string } }>;
+}
+
+/** The webhook Service has at least one ready endpoint (EndpointSlices; `ready` unset means ready). */
+export function checkEndpoints(target: WebhookTarget, slices: EndpointSlice[]): ClusterFinding {
+    const endpoints = slices.flatMap((s) => s.endpoints ?? []);
+    const ready = endpoints.filter((e) => e.conditions?.ready !== false);
+    const svc = `Service ${target.namespace}/${target.serviceName}`;
+    if (ready.length > 0) {
+        return passed("webhook.endpoints", `${svc} has ${ready.length} ready endpoint(s)`);
+    }
+    const consequence = target.failurePolicy === "Ignore" ? "pods created now start without AWS credentials" : "pod creation is refused in every namespace the webhook intercepts";
+    const notReady = endpoints.map((e) => e.targetRef?.name ?? e.addresses?.[0]).filter(Boolean);
+    return failed(
+        "webhook.endpoints",
+        `${svc} has no ready endpoint${notReady.length > 0 ? ` (not ready: ${notReady.join(", ")})` : ""}: ${consequence}`,
+        `check the webhook's pods: kubectl get pods -n ${target.namespace} -l app.kubernetes.io/name=amazon-eks-pod-identity-webhook, then kubectl describe and kubectl logs them`,
+    );
+}
+
+/** The failure policy and what it means when the webhook is down. */
+export function checkFailurePolicy(target: WebhookTarget): ClusterFinding {
+    if (target.failurePolicy === "Ignore") {
+        return passed("webhook.failure-policy", "failurePolicy Ignore: while the webhook is down, pods still start, but without AWS credentials until they are restarted (see injection.*)");
+    }
+    // The webhook's own replacement pods and kube-system's must start while it is down (issue 8: Fail is opt-in).
+    const needed = [...new Set(["kube-system", target.namespace])];
+    const excluded = (target.namespaceSelector?.matchExpressions ?? []).filter((e) => e.key === "kubernetes.io/metadata.name" && e.operator === "NotIn").flatMap((e) => e.values ?? []);
+    const missing = needed.filter((ns) => !excluded.includes(ns));
+    return missing.length === 0
+        ? passed("webhook.failure-policy", `failurePolicy ${target.failurePolicy}: while the webhook is down, pod creation is refused outside ${needed.join(" and ")} (excluded)`)
+        : warned(
+              "webhook.failure-policy",
+              `failurePolicy ${target.failurePolicy} without excluding ${missing.join(" and ")}: while the webhook is down, every pod creation it intercepts is refused, including ${missing.join(" and ")}${missing.includes(target.namespace) ? " (the webhook's own replacement pods)" : ""}`,
+              `exclude ${needed.join(" and ")} with a namespaceSelector (kubernetes.io/metadata.name NotIn), or use failurePolicy Ignore`,
+          );
+}
