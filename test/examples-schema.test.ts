@@ -184,7 +184,7 @@ describe("examples/yaml and examples/python against the schema", () => {
         });
         assert.deepEqual(
             yamlBad.problems.map((p) => p.split(":")[0]),
-            ["irsa.hosting.kind", "irsa.legacyEmptyKid", "irsa", "role", "role.oidcProviderArn"],
+            ["irsa.hosting.kind", "irsa.legacyEmptyKid", "irsa", "role.oidcProviderArn"],
             yamlBad.problems.join("\n"),
         );
         const pyBad = pythonUsage(schema, `import pulumi_selfhosted_irsa as s\nr = s.IrsaRole("r", oidcProviderArn="x", issuer_url=1, namespace="a", service_account="b")\n`);

@@ -93,13 +93,19 @@ describe("the package as a Pulumi plugin (run-plugin + gRPC)", { timeout: 180_00
         assert.deepEqual(r.inputProperties!.tags, { ...r.inputProperties!.tags, type: "object", additionalProperties: { type: "string" } });
     });
 
-    it("IrsaRole: required subject and provider, typed policies, its outputs", () => {
-        const r = theSchema().resources[IRSA_ROLE];
-        assert.deepEqual([...(r.requiredInputs ?? [])].sort(), ["issuerUrl", "namespace", "oidcProviderArn", "serviceAccount"]);
+    it("IrsaRole: one cluster or several, the subject, typed policies, its outputs", () => {
+        const s = theSchema();
+        const r = s.resources[IRSA_ROLE];
+        // Every input is optional in the schema: one cluster (oidcProviderArn + issuerUrl) or `clusters`, and add-on
+        // presets that bring their own namespace and ServiceAccount; the component checks the combination.
+        assert.deepEqual(r.requiredInputs ?? [], []);
+        const cluster = refTarget(s, r.inputProperties?.clusters);
+        assert.equal(r.inputProperties?.clusters?.type, "array");
+        assert.deepEqual(Object.keys(cluster?.properties ?? {}).sort(), ["issuerUrl", "oidcProviderArn"]);
         const inputs = r.inputProperties ?? {};
         assert.deepEqual(inputs.managedPolicyArns, { ...inputs.managedPolicyArns, type: "array", items: { type: "string" } });
         assert.deepEqual(inputs.inlinePolicies, { ...inputs.inlinePolicies, type: "object", additionalProperties: { type: "string" } });
-        for (const name of ["audience", "roleName", "rolePath", "maxSessionDuration", "permissionsBoundary", "createServiceAccount", "subjectMatch"]) {
+        for (const name of ["oidcProviderArn", "issuerUrl", "namespace", "serviceAccount", "audience", "roleName", "rolePath", "maxSessionDuration", "permissionsBoundary", "createServiceAccount", "subjectMatch", "addons"]) {
             assert.ok(name in inputs, `input ${name} missing`);
         }
         assert.deepEqual(Object.keys(r.properties ?? {}).sort(), ["namespace", "roleArn", "roleName", "serviceAccountName", "trustPolicy"]);
