@@ -13,26 +13,13 @@ const { IrsaRole } = require("../src/aws/irsa-role") as typeof import("../src/aw
 type IrsaRoleArgs = import("../src/aws/irsa-role").IrsaRoleArgs;
 type RoleForOptions = import("../src/aws/irsa-role").RoleForOptions;
 
-const T = { role: "aws:iam/role:Role", inline: "aws:iam/rolePolicy:RolePolicy", attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment" };
+const { T, childrenOf, drained, make, one } = require("./helpers/irsa-role-test") as typeof import("./helpers/irsa-role-test");
 const cluster = (n: string) => ({ oidcProviderArn: `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/oidc.example.com/${n}`, issuerUrl: `https://oidc.example.com/${n}` });
 const BLUE = cluster("blue");
 const GREEN = cluster("green");
 const ZONE = "arn:aws:route53:::hostedzone/Z0AAAAAAAAAAAAAAAAAAA";
 const KEY = `arn:aws:kms:eu-west-1:${ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 
-const drained = (): Promise<void> => (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-const childrenOf = (name: string): string[] => resources.filter((r) => r.name.startsWith(`${name}-`)).map((r) => `${r.type}::${r.name}`).sort();
-const one = (type: string, name: string) => {
-    const found = resources.filter((r) => r.type === type && r.name === name);
-    assert.equal(found.length, 1, `one ${type} ${name}`);
-    return found[0];
-};
-async function make(name: string, args: IrsaRoleArgs) {
-    const role = new IrsaRole(name, args);
-    await promiseOf(role.roleArn);
-    await drained();
-    return role;
-}
 
 describe("IrsaRole clusters: one role trusted by two clusters (blue/green)", () => {
     const expected = JSON.stringify(buildClustersTrustPolicy({ clusters: [BLUE, GREEN], namespace: "payments", serviceAccount: "ledger" }));

@@ -13,14 +13,9 @@ const { IrsaRole, rolePolicyArgs } = require("../src/aws/irsa-role") as typeof i
 type IrsaRoleArgs = import("../src/aws/irsa-role").IrsaRoleArgs;
 type RolePolicy = import("../src/aws/irsa-role").RolePolicy;
 type IrsaRoleT = InstanceType<typeof IrsaRole>;
-
-const T = {
-    component: "selfhosted-irsa:index:IrsaRole",
-    role: "aws:iam/role:Role",
-    inline: "aws:iam/rolePolicy:RolePolicy",
-    attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    serviceAccount: "kubernetes:core/v1:ServiceAccount",
-};
+const shared = require("./helpers/irsa-role-test") as typeof import("./helpers/irsa-role-test");
+const { childrenOf, drained, make, one } = shared;
+const T = { ...shared.T, serviceAccount: "kubernetes:core/v1:ServiceAccount" };
 const ISSUER = "https://oidc.example.com/cluster-a";
 const HOST = "oidc.example.com/cluster-a";
 const PROVIDER = `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${HOST}`;
@@ -29,21 +24,6 @@ const OWN = `arn:aws:iam::${ACCOUNT_ID}:policy/team/reader`;
 const DOC = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data/*" }] };
 const base = { oidcProviderArn: PROVIDER, issuerUrl: ISSUER, namespace: "team-a", serviceAccount: "s3-reader" };
 
-/** Waits until every registration of the program so far has finished (what the runtime awaits at exit). */
-const drained = (): Promise<void> => (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-/** Recorded children of one IrsaRole (their names start with `<name>-`), as "type::name". */
-const childrenOf = (name: string): string[] => resources.filter((r) => r.name.startsWith(`${name}-`)).map((r) => `${r.type}::${r.name}`).sort();
-const one = (type: string, name: string) => {
-    const found = resources.filter((r) => r.type === type && r.name === name);
-    assert.equal(found.length, 1, `one ${type} ${name}`);
-    return found[0];
-};
-async function make(name: string, args: IrsaRoleArgs, opts?: pulumi.ComponentResourceOptions): Promise<IrsaRoleT> {
-    const role = new IrsaRole(name, args, opts);
-    await promiseOf(role.roleArn);
-    await drained();
-    return role;
-}
 
 describe("IrsaRole: trust policy and a managed ARN", () => {
     let role: IrsaRoleT;
