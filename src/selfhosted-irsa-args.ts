@@ -14,66 +14,66 @@ import { DEFAULT_AUDIENCE, validateOidcProviderArn } from "./oidc/trust-policy";
 /** Arguments of the SelfHostedIrsa component. */
 export interface SelfHostedIrsaArgs {
     /**
-     * The service-account signing key: generated with @pulumi/tls when omitted, or your private key, or only
+     * The service-account signing key: generated with the Pulumi TLS provider when omitted, or your private key, or only
      * the cluster's public keys (EKS Anywhere, k3s, RKE2 keep their own). See SigningKeyArgs.
-     * @default generate an RSA 2048 key
+     * Default: generate an RSA 2048 key
      */
     signingKey?: SigningKeyArgs;
     /**
      * More public keys to keep in the JWKS after the signing key's (rotation, migration): tokens signed with
-     * any of them stay valid. PEM; a text may hold several keys. @default []
+     * any of them stay valid. PEM; a text may hold several keys. Default: []
      */
     additionalPublicKeyPems?: pulumi.Input<pulumi.Input<string>[]>;
-    /** Also publish the signing key with `kid: ""`, for API servers before 1.16 (tokens without kid). @default false */
+    /** Also publish the signing key with `kid: ""`, for API servers before 1.16 (tokens without kid). Default: false */
     legacyEmptyKid?: pulumi.Input<boolean>;
-    /** Where the documents are published. Plain (it decides the resources). @default { kind: "s3" } */
+    /** Where the documents are published. Plain (it decides the resources). Default: { kind: "s3" } */
     hosting?: HostingArgs;
     /**
      * Name of the bucket: lowercase letters, digits and hyphens, no dots (the issuer is the bucket's
-     * virtual-hosted URL and S3's certificate covers one label). @default auto-named from the component name
+     * virtual-hosted URL and S3's certificate covers one label). Default: auto-named from the component name
      */
     bucketName?: pulumi.Input<string>;
-    /** Object key of the JWKS relative to the issuer. Plain. @default "openid/v1/jwks" (as kube-apiserver serves it) */
+    /** Object key of the JWKS relative to the issuer. Plain. Default: "openid/v1/jwks" (as kube-apiserver serves it) */
     jwksPath?: string;
-    /** Let `pulumi destroy` delete the bucket with its objects (otherwise a non-empty bucket blocks it). @default false */
+    /** Let `pulumi destroy` delete the bucket with its objects (otherwise a non-empty bucket blocks it). Default: false */
     forceDestroy?: pulumi.Input<boolean>;
     /**
      * Token audiences: the IAM OIDC provider's client IDs. The first is the webhook's token audience and the
-     * `aud` that `roleFor` pins. @default ["sts.amazonaws.com"]
+     * `aud` that `roleFor` pins. Default: ["sts.amazonaws.com"]
      */
     audiences?: pulumi.Input<pulumi.Input<string>[]>;
     /**
      * Reuse an IAM OIDC provider registered for this issuer instead of creating one (it must name the same
-     * issuer host). @default undefined (create `${name}-oidc-provider`)
+     * issuer host). Default: unset (create `${name}-oidc-provider`)
      */
     existingOidcProviderArn?: pulumi.Input<string>;
     /**
      * Certificate thumbprints for the IAM OIDC provider. Not needed for S3 or CloudFront hosting: AWS checks
-     * their certificates against its trusted root CAs. @default undefined (none)
+     * their certificates against its trusted root CAs. Default: unset (none)
      */
     thumbprints?: pulumi.Input<pulumi.Input<string>[]>;
     /**
      * The pod identity webhook (Helm release). `{ enabled: false }` skips it. Its region defaults to this
-     * component's region and its token audience to the first of `audiences`. @default { enabled: true }
+     * component's region and its token audience to the first of `audiences`. Default: { enabled: true }
      */
     webhook?: WebhookArgs;
-    /** AWS region of the bucket and the webhook's pods. @default the AWS provider's region (aws.getRegionOutput) */
+    /** AWS region of the bucket and the webhook's pods. Default: the AWS provider's region (aws.getRegionOutput) */
     region?: pulumi.Input<string>;
-    /** Tags for the bucket and the IAM OIDC provider. @default {} */
+    /** Tags for the bucket and the IAM OIDC provider. Default: {} */
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /**
      * Protect what fixes the issuer and the keys: the generated signing key, the document bucket and the IAM
      * OIDC provider are created with Pulumi's `protect`, so no edit that would replace them and no
      * `pulumi destroy` can delete them (the engine stops with an error instead). Turn it off for throwaway
      * stacks and tests. To destroy a protected stack: set it to false, `pulumi up`, then `pulumi destroy`
-     * (README, "Destroying a protected stack"). Plain. @default true
+     * (README, "Destroying a protected stack"). Plain. Default: true
      */
     protectIdentity?: boolean;
     /**
      * Pin the issuer: the URL the cluster and IAM already trust (the `issuerUrl` output of the first `up`). When
      * the issuer this program computes differs (a new `bucketName`, `region`, hosting or domain), the program
      * stops before anything changes, naming both URLs. With S3 hosting and no `bucketName`, the bucket name is
-     * taken from it. @default undefined (not pinned)
+     * taken from it. Default: unset (not pinned)
      */
     expectedIssuerUrl?: pulumi.Input<string>;
     /**
@@ -82,7 +82,7 @@ export interface SelfHostedIrsaArgs {
      * `clusterConfigs` and `talosSecretPatch` list them after the new issuer as repeated
      * `--service-account-issuer` flags, so tokens issued before the change keep working; drop them once every
      * pod has a new token. EKS Anywhere takes one issuer, so its entry leaves `clusterConfigs` while this is set.
-     * Plain. @default []
+     * Plain. Default: []
      */
     previousIssuers?: string[];
 }

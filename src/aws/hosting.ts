@@ -16,7 +16,7 @@ export interface HostingArgs {
      * CloudFront distribution (Origin Access Control, SigV4); the issuer is https://<domainName>, or
      * https://<id>.cloudfront.net without a domain. Changing it later changes the issuer (see the README).
      * Plain (it decides the resources).
-     * @default "s3"
+     * Default: "s3"
      */
     kind?: HostingKind;
     /**
@@ -25,30 +25,30 @@ export interface HostingArgs {
      * ACM certificate in us-east-1, validates it with DNS records and writes alias A/AAAA records) or
      * `certificateArn` (yours; with it alone you point DNS at the distribution yourself), or both (your
      * certificate, and the component writes the alias records). Plain: it is the issuer.
-     * @default undefined (the issuer is https://<distribution>.cloudfront.net)
+     * Default: unset (the issuer is https://<distribution>.cloudfront.net)
      */
     domainName?: string;
-    /** CloudFront only. Route 53 public hosted zone ID of `domainName` ("Z..."; not "/hostedzone/Z..."). @default undefined */
+    /** CloudFront only. Route 53 public hosted zone ID of `domainName` ("Z..."; not "/hostedzone/Z..."). Default: unset */
     hostedZoneId?: pulumi.Input<string>;
     /**
      * CloudFront only. Your ACM certificate for `domainName`, in us-east-1
-     * (arn:aws:acm:us-east-1:<account>:certificate/<id>); CloudFront takes no other region. @default undefined (made with `hostedZoneId`)
+     * (arn:aws:acm:us-east-1:<account>:certificate/<id>); CloudFront takes no other region. Default: unset (made with `hostedZoneId`)
      */
     certificateArn?: pulumi.Input<string>;
     /**
      * CloudFront only. Edge locations that serve the documents. STS fetches them from AWS regions, so the
-     * cheapest class serves it well. @default "PriceClass_100"
+     * cheapest class serves it well. Default: "PriceClass_100"
      */
     priceClass?: pulumi.Input<CloudFrontPriceClass>;
     /**
      * CloudFront only. Cache TTLs in whole seconds, minTtl <= defaultTtl <= maxTtl, maxTtl >= 1. The objects
      * carry Cache-Control max-age=300, which CloudFront honours within [minTtl, maxTtl], so a rotated JWKS
-     * reaches the edge within 5 minutes (STS also caches the JWKS itself). @default 0
+     * reaches the edge within 5 minutes (STS also caches the JWKS itself). Default: 0
      */
     minTtl?: pulumi.Input<number>;
-    /** CloudFront only. TTL of objects without Cache-Control (ours always have it), see `minTtl`. @default 300 */
+    /** CloudFront only. TTL of objects without Cache-Control (ours always have it), see `minTtl`. Default: 300 */
     defaultTtl?: pulumi.Input<number>;
-    /** CloudFront only. Upper bound of the edge TTL, see `minTtl`. @default 3600 */
+    /** CloudFront only. Upper bound of the edge TTL, see `minTtl`. Default: 3600 */
     maxTtl?: pulumi.Input<number>;
 }
 

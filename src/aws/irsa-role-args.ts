@@ -20,92 +20,92 @@ export const SubjectMatch = { Exact: "exact", Wildcard: "wildcard" } as const;
 export type SubjectMatch = (typeof SubjectMatch)[keyof typeof SubjectMatch];
 
 export interface IrsaRoleArgs {
-    /** ARN of the cluster's IAM OIDC provider (SelfHostedIrsa output `oidcProviderArn`, or a StackReference output). Give it with `issuerUrl`, or give `clusters`. @default none */
+    /** ARN of the cluster's IAM OIDC provider (SelfHostedIrsa output `oidcProviderArn`, or a StackReference output). Give it with `issuerUrl`, or give `clusters`. Default: none */
     oidcProviderArn?: pulumi.Input<string>;
-    /** The cluster's issuer URL (SelfHostedIrsa output `issuerUrl`): https, no trailing slash. Must be the URL the provider ARN names. @default none */
+    /** The cluster's issuer URL (SelfHostedIrsa output `issuerUrl`): https, no trailing slash. Must be the URL the provider ARN names. Default: none */
     issuerUrl?: pulumi.Input<string>;
     /**
      * Several clusters trusting one role (blue/green, regions): one trust statement per cluster. Instead of
      * `oidcProviderArn` + `issuerUrl`. Each provider and issuer once, all in the role's account.
-     * @default none (the one cluster of oidcProviderArn + issuerUrl)
+     * Default: none (the one cluster of oidcProviderArn + issuerUrl)
      */
     clusters?: pulumi.Input<IrsaRoleCluster[]>;
-    /** The account's IAM quota "Role trust policy length", when raised (2048 to 8192). @default 2048 */
+    /** The account's IAM quota "Role trust policy length", when raised (2048 to 8192). Default: 2048 */
     maxTrustPolicySize?: pulumi.Input<number>;
-    /** Namespace of the service account: a DNS-1123 label (with subjectMatch "wildcard", a pattern with `*`/`?`). @default the chart's, when exactly one preset in `addons` has one; else required */
+    /** Namespace of the service account: a DNS-1123 label (with subjectMatch "wildcard", a pattern with `*`/`?`). Default: the chart's, when exactly one preset in `addons` has one; else required */
     namespace?: pulumi.Input<string>;
-    /** Name of the service account: a DNS-1123 subdomain (with subjectMatch "wildcard", a pattern with `*`/`?`). @default the chart's, when exactly one preset in `addons` has one; else required */
+    /** Name of the service account: a DNS-1123 subdomain (with subjectMatch "wildcard", a pattern with `*`/`?`). Default: the chart's, when exactly one preset in `addons` has one; else required */
     serviceAccount?: pulumi.Input<string>;
     /**
      * Least-privilege policies of common add-ons, scoped to the resources named, e.g.
      * `{ externalDns: { hostedZoneArns: [zoneArn] } }`: one inline policy per preset, named after it.
-     * @default none
+     * Default: none
      */
     addons?: AddonPresets;
     /**
      * Managed policy ARNs to attach (AWS managed or your own; 20 at most), one RolePolicyAttachment each, keyed
-     * by ARN so adding or removing one never replaces another. @default [] (with no inline policy either: a
+     * by ARN so adding or removing one never replaces another. Default: [] (with no inline policy either: a
      * role without permissions)
      */
     managedPolicyArns?: pulumi.Input<string>[];
     /**
      * Inline policy documents (JSON text) keyed by policy name (1-128 of `A-Za-z0-9+=,.@_-`), one RolePolicy
      * each. From TypeScript, `rolePolicyArgs(policy)` turns an ARN, a list of ARNs or a document object into
-     * this field and `managedPolicyArns`. @default {}
+     * this field and `managedPolicyArns`. Default: {}
      */
     inlinePolicies?: Record<string, pulumi.Input<string>>;
     /**
      * The `aud` the trust policy pins with StringEquals: one of the IAM OIDC provider's client IDs.
-     * @default "sts.amazonaws.com" (roleFor: the component's first audience)
+     * Default: "sts.amazonaws.com" (roleFor: the component's first audience)
      */
     audience?: pulumi.Input<string>;
     /**
      * "exact" pins the subject; "wildcard" lets `*`/`?` in `namespace` or `serviceAccount` match several
      * service accounts: only by this explicit choice (least privilege). Plain, because it decides how the
-     * names are checked. @default "exact"
+     * names are checked. Default: "exact"
      */
     subjectMatch?: SubjectMatch;
     /**
      * IAM role name (1-64 of `A-Za-z0-9+=,.@_-`). A fixed name cannot exist twice, so the role is deleted
-     * before it is replaced. @default Pulumi's auto-name `<name>-role-<7 random>` when that fits IAM's 64
+     * before it is replaced. Default: Pulumi's auto-name `<name>-role-<7 random>` when that fits IAM's 64
      * characters; otherwise `<name>-role` shortened with a hash (deterministic, replaced delete-first)
      */
     roleName?: pulumi.Input<string>;
-    /** IAM role path, "/" or "/a/b/". @default "/" */
+    /** IAM role path, "/" or "/a/b/". Default: "/" */
     rolePath?: pulumi.Input<string>;
-    /** Longest session in seconds, 3600 to 43200. @default 3600 (IAM's default) */
+    /** Longest session in seconds, 3600 to 43200. Default: 3600 (IAM's default) */
     maxSessionDuration?: pulumi.Input<number>;
-    /** ARN of a managed policy that bounds the role's permissions. @default none */
+    /** ARN of a managed policy that bounds the role's permissions. Default: none */
     permissionsBoundary?: pulumi.Input<string>;
-    /** Role description. @default "IRSA role for system:serviceaccount:<namespace>:<serviceAccount>" */
+    /** Role description. Default: "IRSA role for system:serviceaccount:<namespace>:<serviceAccount>" */
     description?: pulumi.Input<string>;
-    /** Tags for the role. @default none */
+    /** Tags for the role. Default: none */
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /**
      * Create the Kubernetes ServiceAccount, annotated for the pod identity webhook (`eks.amazonaws.com/role-arn`,
      * `audience`, and when set `sts-regional-endpoints`, `token-expiration`). The stack then owns it: destroy
      * deletes it. For a ServiceAccount an app's chart creates, use `annotateServiceAccount`. Uses the kubernetes
-     * provider of `opts.providers`; the namespace must exist. Plain: it adds a resource. @default false
+     * provider of `opts.providers`; the namespace must exist. Plain: it adds a resource. Default: false
      */
     createServiceAccount?: boolean;
     /**
      * Only annotate an existing ServiceAccount (one an app's Helm chart owns) with a server-side apply patch
      * (ServiceAccountPatch): the same annotations as `createServiceAccount`, owned by this stack's field
      * manager; destroy removes the annotations and leaves the ServiceAccount. The ServiceAccount must exist
-     * first (order it with `dependsOn`). Not with `createServiceAccount`. Plain. @default false
+     * first (order it with `dependsOn`). Not with `createServiceAccount`. Plain. Default: false
      */
     annotateServiceAccount?: boolean;
-    /** Extra annotations for the created or annotated ServiceAccount (not the `eks.amazonaws.com/*` ones this sets). @default none */
+    /** Extra annotations for the created or annotated ServiceAccount (not the `eks.amazonaws.com/*` ones this sets). Default: none */
     serviceAccountAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    /** `eks.amazonaws.com/sts-regional-endpoints` on the created or annotated ServiceAccount. @default not set (the webhook's setting) */
+    /** `eks.amazonaws.com/sts-regional-endpoints` on the created or annotated ServiceAccount. Default: not set (the webhook's setting) */
     stsRegionalEndpoints?: pulumi.Input<boolean>;
-    /** `eks.amazonaws.com/token-expiration` in seconds (600 to 2^31) on the created or annotated ServiceAccount. @default not set (the webhook's, 86400) */
+    /** `eks.amazonaws.com/token-expiration` in seconds (600 to 2^31) on the created or annotated ServiceAccount. Default: not set (the webhook's, 86400) */
     tokenExpiration?: pulumi.Input<number>;
 }
 
 /** What `SelfHostedIrsa.roleFor` takes besides the names and the policy: IrsaRole's args without what the component supplies. */
 export type RoleForOptions = Omit<IrsaRoleArgs, "oidcProviderArn" | "issuerUrl" | "clusters" | "namespace" | "serviceAccount"> & {
-    /** More clusters to trust besides the component's own (blue/green): `[{ oidcProviderArn, issuerUrl }]`. @default none */
+    /** More clusters to trust besides the component's own (blue/green): `[{ oidcProviderArn, issuerUrl }]`. Default: none */
     additionalClusters?: pulumi.Input<IrsaRoleCluster[]>;
 };
 

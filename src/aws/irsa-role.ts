@@ -66,7 +66,7 @@ function roleDescription(namespace: pulumi.Input<string>, serviceAccount: pulumi
  * `-attach-<index>` for ARNs that are Outputs), one aws.iam.RolePolicyAttachment per managed ARN; and
  * `<name>-service-account` (createServiceAccount) or `<name>-service-account-annotations` (annotateServiceAccount)
  * when asked. Other Pulumi languages use this component directly (`roleFor` is TypeScript only). The Role's own inlinePolicies/managedPolicyArns arguments are deprecated
- * in @pulumi/aws v7 and are never used.
+ * in the Pulumi AWS provider v7 and are never used.
  */
 export class IrsaRole extends pulumi.ComponentResource {
     /**

@@ -6,18 +6,18 @@ import { describeKubectlFailure, KubectlTarget, kubectlShellCommand, parseShellR
 
 /** Where to read a running cluster's service-account public keys. */
 export interface FromClusterArgs {
-    /** Path of the kubeconfig file kubectl uses; a leading `~/` means the home directory. @default kubectl's own default ($KUBECONFIG, ~/.kube/config) */
+    /** Path of the kubeconfig file kubectl uses; a leading `~/` means the home directory. Default: kubectl's own default ($KUBECONFIG, ~/.kube/config) */
     kubeconfig?: pulumi.Input<string>;
-    /** The kubeconfig context. @default the current context */
+    /** The kubeconfig context. Default: the current context */
     context?: pulumi.Input<string>;
     /**
      * EKS Anywhere: read the public key from the `<clusterName>-sa` secret in `eksa-system` (where EKS-A keeps
-     * the key it generated) instead of the API server's /openid/v1/jwks. @default undefined (read /openid/v1/jwks)
+     * the key it generated) instead of the API server's /openid/v1/jwks. Default: unset (read /openid/v1/jwks)
      */
     eksAnywhereClusterName?: pulumi.Input<string>;
     /**
      * Publish even when the cluster's own issuer differs from the one being published (while migrating the
-     * API server to the new issuer). @default false
+     * API server to the new issuer). Default: false
      */
     allowIssuerMismatch?: boolean;
 }

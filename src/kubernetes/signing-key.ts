@@ -10,36 +10,36 @@ export type KeyAlgorithm = (typeof KeyAlgorithm)[keyof typeof KeyAlgorithm];
 
 /**
  * The service-account signing key. Give at most one of `privateKeyPem`, `publicKeyPems` and `fromCluster`;
- * with none, a key is generated with @pulumi/tls (kept, encrypted, in the stack state).
+ * with none, a key is generated with the Pulumi TLS provider (kept, encrypted, in the stack state).
  */
 export interface SigningKeyArgs {
     /**
      * Algorithm of a generated key (P-256 for "ECDSA"). Only without `privateKeyPem`/`publicKeyPems`. Read when
      * the key is first generated: a later change does NOT replace the key (that would break every token the
      * API server signs); the program warns, and key changes go through `planKeyRotation` (README, "Rotating
-     * the signing key"). @default "RSA"
+     * the signing key"). Default: "RSA"
      */
     algorithm?: KeyAlgorithm;
     /**
      * Modulus size of a generated RSA key, at least 2048. Only with a generated RSA key. Like `algorithm`, read
-     * only when the key is first generated; change keys by rotation. @default 2048
+     * only when the key is first generated; change keys by rotation. Default: 2048
      */
     rsaBits?: number;
     /**
      * Your own private signing key (PEM: PKCS#1, PKCS#8 or SEC1; RSA 2048+ or P-256), the one the API server
-     * gets as --service-account-signing-key-file. Stored as a secret. @default undefined (generate one)
+     * gets as --service-account-signing-key-file. Stored as a secret. Default: unset (generate one)
      */
     privateKeyPem?: pulumi.Input<string>;
     /**
      * Only the public keys, when the cluster keeps its private key (EKS Anywhere, k3s, RKE2 generate their
-     * own): the contents of --service-account-key-file. Nothing private is stored. @default undefined
+     * own): the contents of --service-account-key-file. Nothing private is stored. Default: unset
      */
     publicKeyPems?: pulumi.Input<pulumi.Input<string>[]>;
     /**
      * Read the public keys of a running cluster on every `pulumi up` (kubectl `get --raw /openid/v1/jwks`, or
      * EKS Anywhere's `<cluster>-sa` secret) and republish them when they change. The cluster's own issuer must
      * be the published one unless `allowIssuerMismatch`. Needs kubectl where `pulumi up` runs.
-     * @default undefined
+     * Default: unset
      */
     fromCluster?: FromClusterArgs;
 }

@@ -54,57 +54,57 @@ export type FailurePolicy = (typeof FailurePolicy)[keyof typeof FailurePolicy];
 
 /** A toleration of the webhook's pod (core/v1 Toleration). */
 export interface WebhookToleration {
-    /** Taint key to tolerate; empty with operator Exists tolerates every taint. @default undefined */
+    /** Taint key to tolerate; empty with operator Exists tolerates every taint. Default: none */
     key?: string;
-    /** @default "Equal" (Kubernetes' default) */
+    /** How `key` and `value` match the taint: "Equal" compares the value, "Exists" only the key. Default: "Equal" (Kubernetes' default) */
     operator?: TolerationOperator;
-    /** Taint value, with operator Equal. @default undefined */
+    /** Taint value, with operator Equal. Default: none */
     value?: string;
-    /** Taint effect to tolerate. @default undefined (every effect) */
+    /** Taint effect to tolerate. Default: none (every effect) */
     effect?: TolerationEffect;
-    /** With effect NoExecute: seconds the pod stays bound after the taint appears. @default undefined (forever) */
+    /** With effect NoExecute: seconds the pod stays bound after the taint appears. Default: none (forever) */
     tolerationSeconds?: number;
 }
 
 /** Image of the webhook; unset fields keep the chart's (public.ecr.aws/eks/amazon-eks-pod-identity-webhook:v0.6.17). */
 export interface WebhookImage {
-    /** @default "public.ecr.aws" (chart default) */
+    /** Registry of the webhook image (e.g. a mirror). Default: "public.ecr.aws" (chart default) */
     registry?: Input<string>;
-    /** @default "eks/amazon-eks-pod-identity-webhook" (chart default) */
+    /** Repository of the webhook image in the registry. Default: "eks/amazon-eks-pod-identity-webhook" (chart default) */
     repository?: Input<string>;
-    /** @default the chart's appVersion, "v0.6.17" for chart 2.6.5 */
+    /** Tag of the webhook image. Default: the chart's appVersion, "v0.6.17" for chart 2.6.5 */
     tag?: Input<string>;
 }
 
 /** The amazon-eks-pod-identity-webhook, installed with the jkroepke Helm chart. */
 export interface WebhookArgs {
-    /** Install the webhook. Plain: it decides which resources exist. @default true */
+    /** Install the webhook. Plain: it decides which resources exist. Default: true */
     enabled?: boolean;
-    /** Namespace of the release (plain: the serving certificate names the Service in it). @default "kube-system" */
+    /** Namespace of the release (plain: the serving certificate names the Service in it). Default: "kube-system" */
     namespace?: string;
-    /** Exact chart version. Plain. @default "2.6.5" (the version these values were checked against) */
+    /** Exact chart version. Plain. Default: "2.6.5" (the version these values were checked against) */
     chartVersion?: string;
-    /** Helm repository serving the chart. Plain. @default "https://jkroepke.github.io/helm-charts" */
+    /** Helm repository serving the chart. Plain. Default: "https://jkroepke.github.io/helm-charts" */
     chartRepository?: string;
     /**
      * AWS region the webhook writes into mutated pods (AWS_REGION, AWS_DEFAULT_REGION). Required: the chart
-     * would silently use us-east-1. @default the stack's region when the caller passes one, else required
+     * would silently use us-east-1. Default: the stack's region when the caller passes one, else required
      */
     region?: Input<string>;
-    /** Default token audience (a ServiceAccount annotation can override it). @default "sts.amazonaws.com" */
+    /** Default token audience (a ServiceAccount annotation can override it). Default: "sts.amazonaws.com" */
     tokenAudience?: Input<string>;
-    /** Inject AWS_STS_REGIONAL_ENDPOINTS=regional. @default true */
+    /** Inject AWS_STS_REGIONAL_ENDPOINTS=regional. Default: true */
     stsRegionalEndpoint?: Input<boolean>;
     /**
      * Lifetime of projected tokens, seconds, 600 to 999999 (Helm prints larger numbers as 1e+06). The
-     * webhook jitters exactly 86400 to 79200..86400. @default 86400
+     * webhook jitters exactly 86400 to 79200..86400. Default: 86400
      */
     tokenExpiration?: Input<number>;
-    /** Image override. @default the chart's image */
+    /** Image override. Default: the chart's image */
     image?: WebhookImage;
-    /** Node selector of the webhook pod. @default {} */
+    /** Node selector of the webhook pod. Default: {} */
     nodeSelector?: Input<Record<string, Input<string>>>;
-    /** Tolerations of the webhook pod. @default [] */
+    /** Tolerations of the webhook pod. Default: [] */
     tolerations?: Input<Input<WebhookToleration>[]>;
     /**
      * What the API server does with a pod when the webhook cannot answer. "Ignore" (the chart's and upstream's
@@ -113,17 +113,17 @@ export interface WebhookArgs {
      * has no ready endpoint every pod creation it intercepts is refused; so with "Fail" the webhook never
      * intercepts pods in kube-system or its own namespace (pods there get no injection), which keeps the
      * control plane, CNI and the webhook itself able to start. Both run 2 replicas with a PodDisruptionBudget.
-     * @default "Ignore"
+     * Default: "Ignore"
      */
     failurePolicy?: Input<FailurePolicy>;
     /**
-     * Let cert-manager (already installed) issue the serving certificate instead of @pulumi/tls. Plain.
-     * @default false
+     * Let cert-manager (already installed) issue the serving certificate instead of the Pulumi TLS provider. Plain.
+     * Default: false
      */
     certManager?: boolean;
     /**
-     * Lifetime of the serving certificate made with @pulumi/tls, hours (24 to 87600, the CA's lifetime);
-     * `pulumi up` replaces it once 80% of it has passed. Not with `certManager`. @default 43800 (5 years)
+     * Lifetime of the serving certificate made with the Pulumi TLS provider, hours (24 to 87600, the CA's lifetime);
+     * `pulumi up` replaces it once 80% of it has passed. Not with `certManager`. Default: 43800 (5 years)
      */
     certificateValidityHours?: number;
     /**
@@ -133,7 +133,7 @@ export interface WebhookArgs {
      * are this component's. The component's availability defaults live here and can be overridden:
      * `replicaCount: 2`, `podDisruptionBudget: { enabled: true, minAvailable: 1 }`,
      * `priorityClassName: "system-cluster-critical"`, and a preferred pod anti-affinity across nodes (`affinity`).
-     * @default {}
+     * Default: {}
      */
     // `any`, not `unknown`: the multi-language schema has no `unknown` (it becomes pulumi.json#/Any).
     // eslint-disable-next-line @typescript-eslint/no-explicit-any

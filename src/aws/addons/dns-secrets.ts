@@ -19,11 +19,11 @@ export interface CertManagerAddon {
 
 /** External Secrets Operator (SecretStore kinds SecretsManager and ParameterStore), read-only. */
 export interface ExternalSecretsAddon {
-    /** Secrets Manager secrets it may read: full ARNs, or a name prefix ending in `*`. @default none (give this or parameterArns) */
+    /** Secrets Manager secrets it may read: full ARNs, or a name prefix ending in `*`. Default: none (give this or parameterArns) */
     secretArns?: pulumi.Input<string>[];
-    /** SSM parameters it may read: ARNs, or a path prefix ending in `*`. @default none (give this or secretArns) */
+    /** SSM parameters it may read: ARNs, or a path prefix ending in `*`. Default: none (give this or secretArns) */
     parameterArns?: pulumi.Input<string>[];
-    /** Customer managed KMS keys that encrypt those secrets or SecureString parameters (not needed for AWS managed keys). @default none */
+    /** Customer managed KMS keys that encrypt those secrets or SecureString parameters (not needed for AWS managed keys). Default: none */
     kmsKeyArns?: pulumi.Input<string>[];
 }
 

@@ -9,7 +9,7 @@ import { AddonPreset, allow, ARN_KINDS, documentOf, presetPartition, validateArn
 
 /** aws-ebs-csi-driver's controller. */
 export interface EbsCsiDriverAddon {
-    /** Customer managed KMS keys for encrypted volumes (StorageClass `kmsKeyId`). @default none (AWS managed key only) */
+    /** Customer managed KMS keys for encrypted volumes (StorageClass `kmsKeyId`). Default: none (AWS managed key only) */
     kmsKeyArns?: pulumi.Input<string>[];
 }
 
@@ -17,9 +17,9 @@ export interface EbsCsiDriverAddon {
 export interface LoadBalancerControllerAddon {
     /** The controller's `--cluster-name` (Helm value `clusterName`): it tags what it creates `elbv2.k8s.aws/cluster=<name>`. */
     clusterName: pulumi.Input<string>;
-    /** Also allow WAF (v2 and regional) web ACLs and Shield Advanced protections. @default false */
+    /** Also allow WAF (v2 and regional) web ACLs and Shield Advanced protections. Default: false */
     wafAndShield?: pulumi.Input<boolean>;
-    /** Also allow reading Cognito user pool clients (ALB authentication). @default false */
+    /** Also allow reading Cognito user pool clients (ALB authentication). Default: false */
     cognitoAuth?: pulumi.Input<boolean>;
 }
 

@@ -16,29 +16,29 @@ export type { AmpRemoteWriteAddon, CloudwatchLogsAddon, EcrPullAddon, ObjectStor
  * e.g. `{ externalDns: { hostedZoneArns: [zone] } }`. Each preset becomes one inline policy named after it.
  */
 export interface AddonPresets {
-    /** external-dns (Route 53). Default ServiceAccount external-dns/external-dns. @default not used */
+    /** external-dns (Route 53). Default ServiceAccount external-dns/external-dns. Default: not used */
     externalDns?: ExternalDnsAddon;
-    /** cert-manager's Route 53 DNS-01 solver. Default ServiceAccount cert-manager/cert-manager. @default not used */
+    /** cert-manager's Route 53 DNS-01 solver. Default ServiceAccount cert-manager/cert-manager. Default: not used */
     certManager?: CertManagerAddon;
-    /** External Secrets Operator, read-only. Default ServiceAccount external-secrets/external-secrets. @default not used */
+    /** External Secrets Operator, read-only. Default ServiceAccount external-secrets/external-secrets. Default: not used */
     externalSecrets?: ExternalSecretsAddon;
-    /** Velero (velero-plugin-for-aws). Default ServiceAccount velero/velero-server. @default not used */
+    /** Velero (velero-plugin-for-aws). Default ServiceAccount velero/velero-server. Default: not used */
     velero?: VeleroAddon;
-    /** One bucket (or prefix) for Loki, Thanos, Mimir, Tempo. No default ServiceAccount. @default not used */
+    /** One bucket (or prefix) for Loki, Thanos, Mimir, Tempo. No default ServiceAccount. Default: not used */
     objectStorage?: ObjectStorageAddon;
-    /** KMS decryption for SOPS. Default ServiceAccount flux-system/kustomize-controller. @default not used */
+    /** KMS decryption for SOPS. Default ServiceAccount flux-system/kustomize-controller. Default: not used */
     kmsDecrypt?: KmsDecryptAddon;
-    /** Image pulls from named ECR repositories. No default ServiceAccount. @default not used */
+    /** Image pulls from named ECR repositories. No default ServiceAccount. Default: not used */
     ecrPull?: EcrPullAddon;
-    /** Amazon Managed Prometheus remote write. No default ServiceAccount. @default not used */
+    /** Amazon Managed Prometheus remote write. No default ServiceAccount. Default: not used */
     ampRemoteWrite?: AmpRemoteWriteAddon;
-    /** CloudWatch Logs for Fluent Bit and other shippers. No default ServiceAccount. @default not used */
+    /** CloudWatch Logs for Fluent Bit and other shippers. No default ServiceAccount. Default: not used */
     cloudwatchLogs?: CloudwatchLogsAddon;
-    /** aws-ebs-csi-driver (clusters on EC2). Default ServiceAccount kube-system/ebs-csi-controller-sa. @default not used */
+    /** aws-ebs-csi-driver (clusters on EC2). Default ServiceAccount kube-system/ebs-csi-controller-sa. Default: not used */
     ebsCsiDriver?: EbsCsiDriverAddon;
-    /** aws-load-balancer-controller (clusters on EC2). Default ServiceAccount kube-system/aws-load-balancer-controller. @default not used */
+    /** aws-load-balancer-controller (clusters on EC2). Default ServiceAccount kube-system/aws-load-balancer-controller. Default: not used */
     loadBalancerController?: LoadBalancerControllerAddon;
-    /** cluster-autoscaler (clusters on EC2). Default ServiceAccount kube-system/cluster-autoscaler. @default not used */
+    /** cluster-autoscaler (clusters on EC2). Default ServiceAccount kube-system/cluster-autoscaler. Default: not used */
     clusterAutoscaler?: ClusterAutoscalerAddon;
 }
 

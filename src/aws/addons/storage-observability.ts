@@ -9,9 +9,9 @@ import { AddonPreset, allow, ARN_KINDS, documentOf, presetPartition, validateArn
 export interface VeleroAddon {
     /** The backup storage location's bucket (`arn:aws:s3:::<bucket>`). */
     bucketArn: pulumi.Input<string>;
-    /** The BackupStorageLocation's prefix inside the bucket. @default none (the whole bucket) */
+    /** The BackupStorageLocation's prefix inside the bucket. Default: none (the whole bucket) */
     prefix?: pulumi.Input<string>;
-    /** Also allow EBS snapshots (VolumeSnapshotLocation of provider aws). @default false */
+    /** Also allow EBS snapshots (VolumeSnapshotLocation of provider aws). Default: false */
     ebsSnapshots?: pulumi.Input<boolean>;
 }
 
@@ -19,9 +19,9 @@ export interface VeleroAddon {
 export interface ObjectStorageAddon {
     /** The bucket (`arn:aws:s3:::<bucket>`). */
     bucketArn: pulumi.Input<string>;
-    /** Key prefix the add-on writes under. @default none (the whole bucket) */
+    /** Key prefix the add-on writes under. Default: none (the whole bucket) */
     prefix?: pulumi.Input<string>;
-    /** Also allow object tagging (Tempo's docs list it). @default false */
+    /** Also allow object tagging (Tempo's docs list it). Default: false */
     objectTagging?: pulumi.Input<boolean>;
 }
 
@@ -35,7 +35,7 @@ export interface EcrPullAddon {
 export interface AmpRemoteWriteAddon {
     /** The workspace (`arn:aws:aps:<region>:<account>:workspace/ws-...`). */
     workspaceArn: pulumi.Input<string>;
-    /** Also allow queries (Grafana, the Prometheus query API). @default false */
+    /** Also allow queries (Grafana, the Prometheus query API). Default: false */
     query?: pulumi.Input<boolean>;
 }
 
@@ -43,7 +43,7 @@ export interface AmpRemoteWriteAddon {
 export interface CloudwatchLogsAddon {
     /** Log groups (`arn:aws:logs:<region>:<account>:log-group:<name>`), at least one. */
     logGroupArns: pulumi.Input<string>[];
-    /** Also allow creating those groups and setting their retention (Fluent Bit `auto_create_group`, `log_retention_days`). @default false */
+    /** Also allow creating those groups and setting their retention (Fluent Bit `auto_create_group`, `log_retention_days`). Default: false */
     createLogGroups?: pulumi.Input<boolean>;
 }
 
