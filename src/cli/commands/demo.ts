@@ -30,6 +30,8 @@ const WHAT_NEXT = [
     "  3. The same checks against your issuer and a real pod token:",
     "       kubectl create token <service-account> --audience sts.amazonaws.com > token.jwt",
     "       selfhosted-irsa doctor --issuer <issuerUrl> --token token.jwt",
+    "  4. The whole cluster (API server keys, webhook, missed pods), read-only with kubectl:",
+    "       selfhosted-irsa doctor cluster --issuer <issuerUrl> --namespace <ns> --service-account <sa>",
     "",
 ].join("\n");
 
