@@ -67,6 +67,11 @@ export const IAM_ROLE_NAME_RULE: NameRule = { maxLength: 64, allowed: /[\w+=,.@-
 /** Helm release names: lowercase DNS-1123 label characters, at most 53 (Helm's limit for the release Secret's labels). */
 export const HELM_RELEASE_NAME_RULE: NameRule = { maxLength: 53, allowed: /[a-z0-9-]/, replacement: "-", lowercase: true, trim: "-" };
 
+/** CloudFront origin access control names: at most 64 characters (CreateOriginAccessControl API). */
+export const CLOUDFRONT_OAC_NAME_RULE: NameRule = { maxLength: 64, allowed: /[A-Za-z0-9_-]/, replacement: "-", trim: "-" };
+/** CloudFront cache policy names: at most 128 letters, digits, hyphens and underscores (CreateCachePolicy API). */
+export const CLOUDFRONT_CACHE_POLICY_NAME_RULE: NameRule = { maxLength: 128, allowed: /[A-Za-z0-9_-]/, replacement: "-", trim: "-" };
+
 /**
  * Pulumi's auto-naming appends "-" and 7 random characters (aws) or 8 hex digits (Helm releases) to the
  * resource name. When that auto-name would be valid, `undefined` keeps it (no change for existing stacks);

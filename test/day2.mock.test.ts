@@ -180,6 +180,20 @@ describe("derived names are valid for their service, for the longest legal input
         assert.match(star, /^wc-team-_-_-role-[0-9a-f]{8}$/);
         assert.notEqual(star, query);
     });
+    it("names the CloudFront origin access control (64) and cache policy (128) validly for a long component name", async () => {
+        const long = `edge.${"x".repeat(70)}`;
+        new SelfHostedIrsa(long, { region: "eu-west-1", bucketName: "edge-oidc", hosting: { kind: "cloudfront" }, signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
+        new SelfHostedIrsa("edge-short", { region: "eu-west-1", bucketName: "edge-short-oidc", hosting: { kind: "cloudfront" }, signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
+        await drained();
+        const oac = requestOf("aws:cloudfront/originAccessControl:OriginAccessControl", `${long}-oac`).object.name as string;
+        const cache = requestOf("aws:cloudfront/cachePolicy:CachePolicy", `${long}-cache-policy`).object.name as string;
+        assert.match(oac, /^[A-Za-z0-9_-]{1,64}$/);
+        assert.match(oac, /^edge-x+-[0-9a-f]{8}$/);
+        assert.match(cache, /^[A-Za-z0-9_-]{1,128}$/);
+        // Short, plain names keep Pulumi's auto-name: nothing changes for existing stacks.
+        assert.equal(requestOf("aws:cloudfront/originAccessControl:OriginAccessControl", "edge-short-oac").object.name, undefined);
+        assert.equal(requestOf("aws:cloudfront/cachePolicy:CachePolicy", "edge-short-cache-policy").object.name, undefined);
+    });
     it("is deterministic: the same inputs give the same names", async () => {
         const { derivedName, IAM_ROLE_NAME_RULE, HELM_RELEASE_NAME_RULE } = require("../src/derived-names") as typeof import("../src/derived-names");
         const input = "Prod-Cluster_Irsa-".repeat(5);

@@ -13,6 +13,7 @@ import {
 } from "./cloudfront-settings";
 import { BucketSettings, Hosting, documentKeys } from "./hosting";
 import { createDocumentBucket } from "./document-bucket";
+import { AWS_AUTONAME_SUFFIX, CLOUDFRONT_CACHE_POLICY_NAME_RULE, CLOUDFRONT_OAC_NAME_RULE, explicitNameIfNeeded } from "../derived-names";
 
 /** The CloudFront fields of `hosting` (the same names and meaning as on HostingArgs). */
 export interface CloudFrontHostingSettings {
@@ -68,6 +69,7 @@ export function createCloudFrontHosting(
     const oac = new aws.cloudfront.OriginAccessControl(
         `${name}-oac`,
         {
+            name: explicitNameIfNeeded(`${name}-oac`, CLOUDFRONT_OAC_NAME_RULE, AWS_AUTONAME_SUFFIX),
             description: `Signs CloudFront's requests for the OIDC documents of ${name}`,
             originAccessControlOriginType: "s3",
             signingBehavior: "always",
@@ -79,6 +81,7 @@ export function createCloudFrontHosting(
     const cachePolicy = new aws.cloudfront.CachePolicy(
         `${name}-cache-policy`,
         {
+            name: explicitNameIfNeeded(`${name}-cache-policy`, CLOUDFRONT_CACHE_POLICY_NAME_RULE, AWS_AUTONAME_SUFFIX),
             comment: `OIDC documents of ${name}: they change only on key rotation`,
             minTtl: ttls.minTtl,
             defaultTtl: ttls.defaultTtl,
