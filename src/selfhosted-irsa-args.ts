@@ -96,8 +96,8 @@ export interface NormalizedArgs {
     previousIssuers: string[];
     /** The bucket name: `bucketName`, or read from a plain S3 `expectedIssuerUrl`; undefined for an auto-name. */
     bucketName?: pulumi.Input<string>;
-    /** The issuer when it is known before deployment (plain bucket and region, or a custom domain). */
-    plainIssuer?: string;
+    /** The audiences when known before deployment (for `roleFor`'s audience check); undefined when an Output. */
+    plainAudiences?: readonly string[];
     jwksPath: string;
     audiences: pulumi.Input<pulumi.Input<string>[]>;
     /** Webhook args, or undefined when disabled. */
@@ -150,11 +150,9 @@ export function validateSelfHostedIrsaArgs(name: string, args: SelfHostedIrsaArg
             checkExpectedIssuer(args.expectedIssuerUrl, plainIssuer);
         }
     }
-    if (args.previousIssuers !== undefined && plainIssuer !== undefined) {
+    if (args.previousIssuers !== undefined) {
+        // Without a plain issuer, each URL is checked now and the overlap with the issuer once it is known.
         validatePreviousIssuers(plainIssuer, args.previousIssuers, "previousIssuers");
-    } else if (args.previousIssuers !== undefined) {
-        // The new issuer is not known yet: check each URL now, the overlap once it is known.
-        validatePreviousIssuers("", args.previousIssuers, "previousIssuers");
     }
     const audiences = args.audiences ?? [DEFAULT_AUDIENCE];
     if (isPlainStringArray(audiences)) {
@@ -186,7 +184,8 @@ export function validateSelfHostedIrsaArgs(name: string, args: SelfHostedIrsaArg
         }
         webhook = webhookInput;
     }
-    return { hostingKind, jwksPath, audiences, webhook, protect: args.protectIdentity ?? true, previousIssuers: args.previousIssuers ?? [], bucketName, plainIssuer };
+    const plainAudiences = isPlainStringArray(audiences) ? audiences : undefined;
+    return { hostingKind, jwksPath, audiences, plainAudiences, webhook, protect: args.protectIdentity ?? true, previousIssuers: args.previousIssuers ?? [], bucketName };
 }
 
 /** Throws unless an existing provider ARN names the issuer's host. */

@@ -125,8 +125,7 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
         }
 
         const tokenAudience = audiences.apply((list) => list[0]);
-        const plainAudiences = Array.isArray(normalized.audiences) && normalized.audiences.every((a) => typeof a === "string") ? (normalized.audiences as string[]) : undefined;
-        roleForContexts.set(this, { name, tokenAudience, plainAudiences });
+        roleForContexts.set(this, { name, tokenAudience, plainAudiences: normalized.plainAudiences });
         if (normalized.webhook) {
             createPodIdentityWebhook(
                 name,

@@ -174,21 +174,24 @@ export function validateRolePath(path: string): string {
     return path;
 }
 
+/** The subject and audience both trust policies pin, checked once known. */
+function validateTrustSubject(args: { namespace: string; serviceAccount: string; audience?: string; subjectMatch?: SubjectMatch }): void {
+    validateSubjectName(args.namespace, "namespace", args.subjectMatch);
+    validateSubjectName(args.serviceAccount, "serviceAccount", args.subjectMatch);
+    validateRoleAudience(args.audience ?? DEFAULT_AUDIENCE);
+}
+
 /** The trust policy as JSON text; the single place it is computed, plain or inside an apply. */
 export function trustPolicyJson(args: { oidcProviderArn: string; issuerUrl: string; namespace: string; serviceAccount: string; audience?: string; subjectMatch?: SubjectMatch }): string {
     validateOidcProviderArn(args.oidcProviderArn, "oidcProviderArn");
     validateIssuerUrl(args.issuerUrl, "issuerUrl");
-    validateSubjectName(args.namespace, "namespace", args.subjectMatch);
-    validateSubjectName(args.serviceAccount, "serviceAccount", args.subjectMatch);
-    validateRoleAudience(args.audience ?? DEFAULT_AUDIENCE);
+    validateTrustSubject(args);
     return JSON.stringify(buildTrustPolicy(args));
 }
 
 /** The trust policy for `clusters` as JSON text; names and audience checked as for one cluster. */
 export function clustersTrustPolicyJson(args: { clusters: ClusterTrust[]; namespace: string; serviceAccount: string; audience?: string; subjectMatch?: SubjectMatch; maxTrustPolicySize?: number }): string {
-    validateSubjectName(args.namespace, "namespace", args.subjectMatch);
-    validateSubjectName(args.serviceAccount, "serviceAccount", args.subjectMatch);
-    validateRoleAudience(args.audience ?? DEFAULT_AUDIENCE);
+    validateTrustSubject(args);
     return JSON.stringify(buildClustersTrustPolicy(args));
 }
 

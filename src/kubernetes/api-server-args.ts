@@ -27,10 +27,11 @@ export interface ApiServerArgsInput {
 }
 
 /**
- * Checks the previous issuers: each an issuer URL, none twice, none the new issuer. `argument` names the list
- * as the caller's user knows it (`previousIssuers`, or `additionalIssuers` in cluster-config).
+ * Checks the previous issuers: each an issuer URL, none twice, none the new issuer (when `issuer` is known).
+ * `argument` names the list as the caller's user knows it (`previousIssuers`, or `additionalIssuers` in
+ * cluster-config).
  */
-export function validatePreviousIssuers(issuer: string, previous: readonly string[], argument: string): string[] {
+export function validatePreviousIssuers(issuer: string | undefined, previous: readonly string[], argument: string): string[] {
     if (!Array.isArray(previous)) {
         throw new IrsaInputError(argument, previous, "is not a list of issuer URLs", "pass e.g. [\"https://kubernetes.default.svc.cluster.local\"]");
     }
