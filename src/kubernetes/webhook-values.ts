@@ -127,6 +127,16 @@ export interface WebhookArgs {
      */
     certificateValidityHours?: number;
     /**
+     * Generation of the webhook's CA made with the Pulumi TLS provider. Raise it by one to replace the CA's key
+     * (after a compromise, or to start a fresh CA): the new CA signs a new serving certificate, and the webhook
+     * configuration's caBundle trusts the new and the previous generation's CA, so the webhook's pods keep
+     * admitting pods while they still serve the old certificate (until the kubelet syncs the Secret, about a
+     * minute). The generation before the previous one is deleted: raise it once more, a few minutes later, to
+     * stop trusting the old CA. The CA's own renewal before it expires keeps its key and needs no new
+     * generation. Plain, whole number from 0. Not with `certManager`. Default: 0
+     */
+    caGeneration?: number;
+    /**
      * Extra chart values, deep-merged last (objects merge, arrays and scalars replace, `null` removes a
      * default). Plain object (leaves may be Inputs). Only keys of the chart's schema; `fullnameOverride`,
      * `namespaceOverride` and `pki` (except `pki.certManager.certificate`/`existingIssuer` with `certManager`)
@@ -337,7 +347,31 @@ export function validateWebhookArgs(args: WebhookArgs, defaultRegion?: Input<str
             throw new IrsaInputError(`${ARG}.certificateValidityHours`, hours, `is not a whole number of hours from ${MIN_CERTIFICATE_VALIDITY_HOURS} to ${CA_VALIDITY_HOURS} (the CA's lifetime)`, `leave it unset for ${DEFAULT_CERTIFICATE_VALIDITY_HOURS} (5 years)`);
         }
     }
+    const generation = args.caGeneration;
+    if (generation !== undefined) {
+        if (args.certManager) {
+            throw new IrsaInputError(`${ARG}.caGeneration`, generation, "applies only to the CA made with @pulumi/tls", "leave it unset with `certManager: true` (cert-manager owns the CA)");
+        }
+        if (typeof generation !== "number" || !Number.isInteger(generation) || generation < 0 || generation > MAX_CA_GENERATION) {
+            throw new IrsaInputError(`${ARG}.caGeneration`, generation, `is not a whole number from 0 to ${MAX_CA_GENERATION}`, "raise the current generation by one to replace the CA (0 is the CA made at install)");
+        }
+    }
     validateEscapeHatch(args.values, args.certManager === true);
+}
+
+/** Upper bound of `caGeneration` (keeps child names short; a CA replaced that often is a mistake). */
+export const MAX_CA_GENERATION = 9999;
+
+/**
+ * The caBundle: each CA certificate once, in order (current first), each PEM ending in a newline. The API
+ * server trusts every certificate in it.
+ */
+export function caBundlePem(pems: readonly string[]): string {
+    const seen = new Set<string>();
+    return pems
+        .map((p) => (p.endsWith("\n") ? p : `${p}\n`))
+        .filter((p) => !seen.has(p) && (seen.add(p), true))
+        .join("");
 }
 
 /** The serving certificate's DNS names: every name the chart's Service answers to (cert-manager's list plus .svc.cluster.local). */

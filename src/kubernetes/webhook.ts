@@ -12,6 +12,7 @@ import {
     CHART_TOP_LEVEL_KEYS,
     WebhookArgs,
     buildWebhookValues,
+    caBundlePem,
     earlyRenewalHours,
     validateWebhookArgs,
     webhookServiceDnsNames,
@@ -32,7 +33,10 @@ export interface WebhookResourceOptions {
 
 export interface PodIdentityWebhook {
     release: k8s.helm.v3.Release;
-    /** PEM of the CA the API server trusts for the webhook; absent with cert-manager (it owns the CA). */
+    /**
+     * PEM the API server trusts for the webhook (the caBundle): the current CA, then the previous generation's
+     * during a rollover; absent with cert-manager (it owns the CA).
+     */
     caCertPem?: pulumi.Output<string>;
     /** The chart values handed to the release: readable in diffs, only `pki.key` is secret. */
     values: Record<string, pulumi.Input<unknown>>;
@@ -42,18 +46,19 @@ export interface PodIdentityWebhook {
 const KEY = { algorithm: "ECDSA", ecdsaCurve: "P256" };
 
 /**
- * Self-made PKI for the webhook: a CA (10 years) and a serving certificate for the chart's Service names
- * (default 5 years). Both carry `earlyRenewalHours` (a fifth of their lifetime), so a `pulumi up` in the
- * last fifth replaces them, and the release with them; nothing renews them between ups.
+ * One generation of the webhook's CA (10 years). Generation 0 keeps the names the CA always had, so an upgrade
+ * replaces nothing; generation N adds `-N`. The certificate's early renewal (the last fifth of its lifetime)
+ * keeps the key, so a serving certificate signed before the renewal still verifies against the renewed CA.
  */
-function createWebhookPki(name: string, namespace: string, validityHours: number, parent: pulumi.Resource): { caCertPem: pulumi.Output<string>; certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> } {
+function createWebhookCa(name: string, generation: number, parent: pulumi.Resource): { keyPem: pulumi.Output<string>; certPem: pulumi.Output<string> } {
+    const suffix = generation === 0 ? "" : `-${generation}`;
     const opts = { parent };
-    const caKey = new tls.PrivateKey(`${name}-webhook-ca-key`, KEY, opts);
+    const caKey = new tls.PrivateKey(`${name}-webhook-ca-key${suffix}`, KEY, opts);
     const ca = new tls.SelfSignedCert(
-        `${name}-webhook-ca`,
+        `${name}-webhook-ca${suffix}`,
         {
             privateKeyPem: caKey.privateKeyPem,
-            subject: { commonName: `${WEBHOOK_FULLNAME} CA (${name})`, organization: "selfhosted-irsa" },
+            subject: { commonName: `${WEBHOOK_FULLNAME} CA (${name}${generation === 0 ? "" : `, generation ${generation}`})`, organization: "selfhosted-irsa" },
             isCaCertificate: true,
             validityPeriodHours: CA_VALIDITY_HOURS,
             earlyRenewalHours: earlyRenewalHours(CA_VALIDITY_HOURS),
@@ -61,6 +66,20 @@ function createWebhookPki(name: string, namespace: string, validityHours: number
         },
         opts,
     );
+    return { keyPem: caKey.privateKeyPem, certPem: ca.certPem };
+}
+
+/**
+ * Self-made PKI for the webhook: the CA of generation `caGeneration` and a serving certificate it signs for the
+ * chart's Service names (default 5 years, `earlyRenewalHours` a fifth of it, so a `pulumi up` in the last fifth
+ * replaces it; nothing renews it between ups). From generation 1 on, the previous generation's CA stays and the
+ * caBundle trusts both: the API server gets the new bundle in the same up as the Secret gets the new certificate,
+ * but the webhook's pods serve the old one until the kubelet syncs the Secret, so the old CA must stay trusted.
+ */
+function createWebhookPki(name: string, namespace: string, validityHours: number, caGeneration: number, parent: pulumi.Resource): { caBundle: pulumi.Output<string>; certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> } {
+    const opts = { parent };
+    const ca = createWebhookCa(name, caGeneration, parent);
+    const previous = caGeneration > 0 ? createWebhookCa(name, caGeneration - 1, parent) : undefined;
     const key = new tls.PrivateKey(`${name}-webhook-key`, KEY, opts);
     const dnsNames = webhookServiceDnsNames(namespace);
     const csr = new tls.CertRequest(
@@ -76,7 +95,7 @@ function createWebhookPki(name: string, namespace: string, validityHours: number
         `${name}-webhook-cert`,
         {
             certRequestPem: csr.certRequestPem,
-            caPrivateKeyPem: caKey.privateKeyPem,
+            caPrivateKeyPem: ca.keyPem,
             caCertPem: ca.certPem,
             validityPeriodHours: validityHours,
             earlyRenewalHours: earlyRenewalHours(validityHours),
@@ -84,7 +103,8 @@ function createWebhookPki(name: string, namespace: string, validityHours: number
         },
         opts,
     );
-    return { caCertPem: ca.certPem, certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
+    const caBundle = previous ? pulumi.all([ca.certPem, previous.certPem]).apply(([current, old]) => caBundlePem([current, old])) : ca.certPem;
+    return { caBundle, certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
 }
 
 /**
@@ -99,7 +119,7 @@ export function createPodIdentityWebhook(name: string, args: WebhookArgs, opts: 
     }
     const namespace = args.namespace ?? DEFAULT_WEBHOOK_NAMESPACE;
     const certManager = args.certManager === true;
-    const made = certManager ? undefined : createWebhookPki(name, namespace, args.certificateValidityHours ?? DEFAULT_CERTIFICATE_VALIDITY_HOURS, opts.parent);
+    const made = certManager ? undefined : createWebhookPki(name, namespace, args.certificateValidityHours ?? DEFAULT_CERTIFICATE_VALIDITY_HOURS, args.caGeneration ?? 0, opts.parent);
 
     // pulumi.output unwraps nested Inputs (image fields, tolerations, escape-hatch leaves).
     const resolved = pulumi.output({
@@ -122,7 +142,7 @@ export function createPodIdentityWebhook(name: string, args: WebhookArgs, opts: 
         values[key] = built.apply((v) => v[key]);
     }
     if (made) {
-        values.pki = { certManager: { enabled: false }, caBundle: made.caCertPem, cert: made.certPem, key: made.keyPem };
+        values.pki = { certManager: { enabled: false }, caBundle: made.caBundle, cert: made.certPem, key: made.keyPem };
     }
 
     const release = new k8s.helm.v3.Release(
@@ -146,5 +166,5 @@ export function createPodIdentityWebhook(name: string, args: WebhookArgs, opts: 
             deleteBeforeReplace: true,
         },
     );
-    return { release, caCertPem: made?.caCertPem, values };
+    return { release, caCertPem: made?.caBundle, values };
 }

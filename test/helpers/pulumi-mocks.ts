@@ -92,6 +92,12 @@ export const callResults: Record<string, (inputs: Record<string, any>) => Record
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
 };
 
+/**
+ * Opt-in stand-ins that compute a resource type's outputs (e.g. real certificates for the tls types, see
+ * test/lab/tls-standin.ts); a type listed here gets its answer instead of `mockOutputs`.
+ */
+export const resourceStandIns: Record<string, (args: pulumi.runtime.MockResourceArgs) => Promise<Record<string, any>>> = {};
+
 let installed = false;
 
 /** Installs the mocks once per process (idempotent). */
@@ -104,6 +110,10 @@ export function setupMocks(): void {
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+                const standIn = resourceStandIns[args.type];
+                if (standIn) {
+                    return standIn(args).then((state) => ({ id: `${args.name}_id`, state: { ...args.inputs, ...state } }));
+                }
                 return { id: `${args.name}_id`, state: mockOutputs(args.type, args.name, args.inputs) };
             },
             call(args: pulumi.runtime.MockCallArgs) {
