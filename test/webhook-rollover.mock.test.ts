@@ -12,7 +12,7 @@ import { installTlsStandIn, renew } from "./lab/tls-standin";
 setupMocks();
 installTlsStandIn();
 // Required after setMocks: resource modules must load with the mocks in place.
-const { createPodIdentityWebhook } = require("../src/kubernetes/webhook") as typeof import("../src/kubernetes/webhook");
+const { createPodIdentityWebhook } = require("../src/components/kubernetes/webhook") as typeof import("../src/components/kubernetes/webhook");
 const { settleAll } = require("./helpers/irsa-program") as typeof import("./helpers/irsa-program");
 const { IrsaInputError } = require("../src/oidc/errors") as typeof import("../src/oidc/errors");
 

@@ -4,7 +4,7 @@
 // templates/mutatingwebhook.yaml, deployment.yaml (container command), secret.yaml, service.yaml,
 // serviceaccount.yaml, clusterrole.yaml, clusterrolebinding.yaml and _helpers.tpl (names, labels). Helm itself
 // does not run here (no chart repository): this is the stand-in, and test/lab/chart.lab.test.ts pins it.
-import { deepMerge } from "../../src/kubernetes/webhook-values";
+import { deepMerge } from "../../src/webhook/webhook-values";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Values = Record<string, any>;

@@ -9,11 +9,11 @@ import { installTlsStandIn } from "./tls-standin";
 setupMocks();
 installTlsStandIn();
 // Required after setMocks: resource modules must load with the mocks in place.
-const { SelfHostedIrsa } = require("../../src/selfhosted-irsa") as typeof import("../../src/selfhosted-irsa");
+const { SelfHostedIrsa } = require("../../src/components/selfhosted-irsa") as typeof import("../../src/components/selfhosted-irsa");
 const { outputsOf } = require("../helpers/irsa-program") as typeof import("../helpers/irsa-program");
 const { httpsFetcher } = require("../../src/oidc/https-fetch") as typeof import("../../src/oidc/https-fetch");
 
-export type SelfHostedIrsaArgs = import("../../src/selfhosted-irsa-args").SelfHostedIrsaArgs;
+export type SelfHostedIrsaArgs = import("../../src/plans/selfhosted-irsa-args").SelfHostedIrsaArgs;
 export type Component = InstanceType<typeof SelfHostedIrsa>;
 export type { ResolvedOutputs } from "../helpers/irsa-program";
 

@@ -14,7 +14,7 @@ import { createNamespace, LabCluster, startCluster, toFlags } from "./cluster";
 import { claimsOf, createToken, failures, LabBucket, publishRun, startBucket, tokenReview } from "./issuer";
 import { key } from "./keys";
 
-const { IrsaRole } = require("../../src/aws/irsa-role") as typeof import("../../src/aws/irsa-role");
+const { IrsaRole } = require("../../src/components/irsa-role") as typeof import("../../src/components/irsa-role");
 const POLICY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 
 describe("real tokens against the component's documents and trust policies", labParts("etcd", "kubernetes"), () => {
