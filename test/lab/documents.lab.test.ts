@@ -88,7 +88,12 @@ const SETS: KeySet[] = [
 describe("JWKS and discovery byte for byte with the real kube-apiserver", labParts("etcd", "kubernetes"), () => {
     let cluster: LabCluster;
     before(async () => {
-        cluster = await startCluster({ flags: (file) => toFlags({ "service-account-issuer": "https://boot.lab.invalid", "service-account-key-file": file("boot.key", key("ec-p256.sec1.pem")), "service-account-signing-key-file": path.join(path.dirname(file("boot.key", key("ec-p256.sec1.pem"))), "boot.key") }) });
+        cluster = await startCluster({
+            flags: (file) => {
+                const boot = file("boot.key", key("ec-p256.sec1.pem"));
+                return toFlags({ "service-account-issuer": "https://boot.lab.invalid", "service-account-key-file": boot, "service-account-signing-key-file": boot });
+            },
+        });
     });
     after(() => cluster?.stop());
 

@@ -71,7 +71,12 @@ describe("our flags on the real kube-apiserver", labParts("etcd", "kubernetes"),
     let cluster: LabCluster;
     before(async () => {
         // One etcd for every start below; each case restarts the API server with its flags.
-        cluster = await startCluster({ flags: (file) => toFlags({ "service-account-issuer": ISSUER, "service-account-key-file": file("boot.key", key("rsa2048.pkcs8.pem")), "service-account-signing-key-file": path.join(path.dirname(file("boot.key", key("rsa2048.pkcs8.pem"))), "boot.key") }) });
+        cluster = await startCluster({
+            flags: (file) => {
+                const boot = file("boot.key", key("rsa2048.pkcs8.pem"));
+                return toFlags({ "service-account-issuer": ISSUER, "service-account-key-file": boot, "service-account-signing-key-file": boot });
+            },
+        });
         await cluster.apply({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "probe", namespace: "default" } });
     });
     after(() => cluster?.stop());
