@@ -5,7 +5,6 @@
 // forbidden, and without any one of its rules a read is refused (so it is granted nothing more).
 import { runComponent, ComponentRun } from "./component";
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -16,30 +15,18 @@ import { issueServerCertificate } from "../../src/cli/pki";
 import { settleAll } from "../helpers/irsa-program";
 import { resources, reveal } from "../helpers/pulumi-mocks";
 import { bin, labParts, REPO } from "./binaries";
+import { doctorCluster, Report } from "./doctor";
 import { renderChart } from "./chart";
 import { createNamespace, freePort, LabCluster, startCluster, toFlags } from "./cluster";
 import { key } from "./keys";
 import { labCa } from "./pki";
 import { labObjects, LabWebhook, startWebhook } from "./webhook";
 
-const CLI = path.join(REPO, "dist", "cli", "main.js");
 const RSA = key("rsa2048.pkcs8.pem");
 const OTHER = key("rsa3072.pkcs8.pem");
 const NS = "kube-system";
 const WEBHOOK = "amazon-eks-pod-identity-webhook";
 const RBAC = path.join(REPO, "rbac", "doctor-cluster.yaml");
-
-interface Finding {
-    id: string;
-    level: "PASS" | "WARN" | "FAIL";
-    message: string;
-    fix?: string;
-}
-interface Report {
-    code: number | null;
-    findings: Finding[];
-    stderr: string;
-}
 
 const notPassed = (r: Report) => r.findings.filter((f) => f.level !== "PASS").map((f) => `${f.level} ${f.id}`);
 /** Findings without the parts that differ between two runs (each mints its own token, with its own times). */
@@ -57,21 +44,6 @@ function withFlags(args: string[], overrides: Record<string, string>): string[] 
         }
     }
     return out;
-}
-
-/** Runs the CLI's `doctor cluster --json` with `kubectl` (that binary's directory first on PATH). */
-export function doctorCluster(args: string[], kubectl: string, home: string): Promise<Report> {
-    return new Promise((resolve) => {
-        execFile(process.execPath, [CLI, "doctor", "cluster", "--json", "--timeout", "15", ...args], { env: { PATH: `${path.dirname(kubectl)}:/usr/bin:/bin`, HOME: home }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-            let findings: Finding[] = [];
-            try {
-                findings = JSON.parse(stdout).findings;
-            } catch {
-                findings = [{ id: "(not JSON)", level: "FAIL", message: `${stdout}\n${stderr}` }];
-            }
-            resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, findings, stderr });
-        });
-    });
 }
 
 describe("doctor cluster against the real API server and webhook", labParts("etcd", "kubernetes", "webhook"), () => {
