@@ -296,6 +296,10 @@ function rancher(c: Checked, distribution: "k3s" | "rke2"): ClusterConfigResult 
                 ? `on every server: the signing key to ${own}/sa.key (0600) and every public key to ${own}/sa.pub`
                 : `${distribution} signs with its own ${tls}/service.current.key: publish the public keys of ${tls}/service.key (signingKey.fromCluster reads them from /openid/v1/jwks)`,
             `add these lines to /etc/rancher/${distribution}/config.yaml on every server (merge with an existing kube-apiserver-arg list), then systemctl restart ${service}`,
+            // The API server serves every verification key in /openid/v1/jwks (seen on kube-apiserver 1.33, test/lab).
+            ...(c.signing
+                ? [`the API server now also serves the public key of ${distribution}'s own ${tls}/service.key in /openid/v1/jwks: publish it too (additionalPublicKeyPems, from \`openssl pkey -in ${tls}/service.key -pubout\`), or \`doctor cluster\` reports it as unpublished (cluster.kids)`]
+                : []),
             ...migrationNote(c),
         ],
     };

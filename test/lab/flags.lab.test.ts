@@ -31,11 +31,11 @@ const OWN: Record<Distribution, Flags> = {
     rke2: { "service-account-issuer": [OLD_ISSUER], "service-account-key-file": ["/var/lib/rancher/rke2/server/tls/service.key"], "service-account-signing-key-file": ["/var/lib/rancher/rke2/server/tls/service.current.key"] },
 };
 
-/** The CLI, as a user runs it: YAML, then comment lines. */
-function clusterConfig(args: string[]): { yaml: string; doc: any } {
+/** The CLI, as a user runs it: YAML, then comment lines (key files, steps). */
+function clusterConfig(args: string[]): { yaml: string; doc: any; comments: string[] } {
     const out = execFileSync(process.execPath, [CLI, "cluster-config", ...args], { encoding: "utf8" });
     const yaml = out.split("\n").filter((l) => !l.startsWith("#")).join("\n");
-    return { yaml, doc: parse(yaml) };
+    return { yaml, doc: parse(yaml), comments: out.split("\n").filter((l) => l.startsWith("#")) };
 }
 
 /** The user's flags as the distribution reads its config. */
@@ -136,8 +136,12 @@ describe("our flags on the real kube-apiserver", labParts("etcd", "kubernetes"),
             const files = (p: string) => (p.endsWith("/irsa/sa.key") ? ours : p.endsWith("/irsa/sa.pub") ? publicOf(ours) : own);
             const got = await serve(merged(distribution, userFlags(distribution, withKey.doc)), files);
             assert.equal(got.issuer, ISSUER);
-            // The distribution's own key stays a verification key, so the API server serves it too.
+            // The distribution's own key stays a verification key, so the API server serves it too; the
+            // instructions say to publish it, and the component then publishes exactly what is served.
             assert.equal(got.jwks, serializeJwks(buildJwks([ours, own])));
+            assert.ok(withKey.comments.some((l) => l.includes(`publish it too (additionalPublicKeyPems`)), withKey.comments.join("\n"));
+            const published = await runComponent(`flags-${distribution}`, { signingKey: { privateKeyPem: ours }, additionalPublicKeyPems: [publicOf(own)] });
+            assert.equal(published.outputs.jwks, got.jwks);
             if (distribution === "rke2") {
                 assert.deepEqual(withKey.doc["kube-apiserver-extra-mount"], ["/etc/rancher/rke2/irsa:/etc/rancher/rke2/irsa:ro"]);
             }
