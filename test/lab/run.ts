@@ -29,7 +29,9 @@ function canIsolate(): boolean {
 }
 
 function main(): number {
-    const files = process.argv.slice(2);
+    // Flags (e.g. --test-name-pattern=...) go to node --test; other arguments name test files.
+    const flags = process.argv.slice(2).filter((a) => a.startsWith("--"));
+    const files = process.argv.slice(2).filter((a) => !a.startsWith("--"));
     const tests = files.length > 0 ? files : fs.readdirSync(LAB_DIR).filter((f) => f.endsWith(".lab.test.js")).sort().map((f) => path.join(LAB_DIR, f));
     partDirs();
     console.log("# lab suite: real binaries");
@@ -40,7 +42,7 @@ function main(): number {
     if (missing.length > 0) {
         console.log(`#   missing: ${missing.join(", ")} (lab/build.sh ${missing.join(" ")})${process.env.CI ? "" : "; their tests skip (CI unset)"}`);
     }
-    const node = [process.execPath, "--test", "--test-reporter=spec", "--test-concurrency=1", ...tests];
+    const node = [process.execPath, "--test", "--test-reporter=spec", "--test-concurrency=1", ...flags, ...tests];
     const isolate = process.env.SELFHOSTED_IRSA_LAB_NO_NETNS === undefined && canIsolate();
     console.log(isolate ? "#   network: a namespace of its own with loopback only (unshare --net)" : "#   network: the machine's (no network namespace could be made); every part binds or dials 127.0.0.1");
     const started = Date.now();
