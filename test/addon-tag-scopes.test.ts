@@ -129,6 +129,24 @@ describe("loadBalancerController scope", () => {
     });
 });
 
+describe("a tag scope: the add-on cannot tag a resource into its own scope", () => {
+    const cases: Array<[AddonName, object, string, string, Ctx]> = [
+        ["loadBalancerController", { clusterName: "prod", scope: "clusterTagged" }, "elasticloadbalancing:AddTags", LISTENER, { "aws:RequestTag/elbv2.k8s.aws/cluster": "prod", "aws:TagKeys": ["elbv2.k8s.aws/cluster"] }],
+        ["loadBalancerController", { clusterName: "prod", scope: "clusterTagged" }, "elasticloadbalancing:AddTags", TG, { "aws:RequestTag/elbv2.k8s.aws/cluster": "prod" }],
+        ["loadBalancerController", { clusterName: "prod", scope: "clusterTagged" }, "ec2:CreateTags", SG, { "aws:RequestTag/elbv2.k8s.aws/cluster": "prod" }],
+        ["loadBalancerController", { clusterName: "prod", scope: "clusterTagged" }, "ec2:CreateTags", SG, { "aws:RequestTag/kubernetes.io/cluster/prod": "owned" }],
+        ["ebsCsiDriver", {}, "ec2:CreateTags", VOLUME, { "aws:RequestTag/ebs.csi.aws.com/cluster": "true", "aws:TagKeys": ["ebs.csi.aws.com/cluster"] }],
+        ["ebsCsiDriver", {}, "ec2:CreateTags", VOLUME, { ...DRIVER, "aws:RequestTag/ebs.csi.aws.com/cluster-name": "prod", "aws:TagKeys": ["ebs.csi.aws.com/cluster-name"] }],
+        ["ebsCsiDriver", { volumeScope: "clusterTagged", clusterName: "prod" }, "ec2:CreateTags", VOLUME, { "aws:RequestTag/ebs.csi.aws.com/cluster-name": "prod", "aws:TagKeys": ["ebs.csi.aws.com/cluster-name"] }],
+        ["ebsCsiDriver", { volumeScope: "clusterTagged", clusterName: "prod" }, "ec2:CreateTags", INSTANCE, { "aws:RequestTag/ebs.csi.aws.com/cluster-name": "prod" }],
+    ];
+    for (const [name, settings, action, resource, context] of cases) {
+        it(`${name} ${JSON.stringify(settings)}: ${action} on an untagged ${resource.split(":")[5].split("/")[0]} with ${JSON.stringify(context)} is denied`, async () => {
+            assert.equal(await run(name, settings, action, resource, context), "ImplicitlyDenied");
+        });
+    }
+});
+
 describe("clusterAutoscaler clusterName: the groups tagged for auto-discovery", () => {
     const both = { "aws:ResourceTag/k8s.io/cluster-autoscaler/enabled": "true", "aws:ResourceTag/k8s.io/cluster-autoscaler/prod": "owned" };
     scoped("clusterAutoscaler", { clusterName: "prod" }, [
