@@ -81,9 +81,16 @@ export function isShadowedElbv2Request(action: string, resource: string): boolea
  * still validated). The IAM evaluation itself (action, resource and condition matching) is the same.
  */
 export async function simulateIdentityAnyElb(policy: object, action: string, resource: string, context: Record<string, string | string[]> = {}): Promise<SimResult> {
-    if (!isShadowedElbv2Request(action, resource)) {
-        return simulateIdentity(policy, action, resource, context);
-    }
+    return isShadowedElbv2Request(action, resource) ? simulateIdentityUnvalidated(policy, action, resource, context) : simulateIdentity(policy, action, resource, context);
+}
+
+/**
+ * IAM's evaluation of one request without the simulator's checks of the action's resource types and context
+ * keys (the policy is still validated): for requests whose resource type the simulator cannot take, and where
+ * only the decision matters (a request on a resource type the policy does not name). Validating an action with
+ * a hundred resource types (ec2:CreateTags) costs the simulator some 15 ms of CPU per request.
+ */
+export function simulateIdentityUnvalidated(policy: object, action: string, resource: string, context: Record<string, string | string[]> = {}): SimResult {
     const errors = identityPolicyErrors(policy);
     if (errors.length > 0) {
         throw new Error(`invalid identity policy: ${errors.join("; ")}`);
