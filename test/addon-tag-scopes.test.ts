@@ -164,6 +164,7 @@ describe("clusterAutoscaler clusterName: the groups tagged for auto-discovery", 
 describe("scope options: bad input", () => {
     const bad: Array<[string, () => unknown, string]> = [
         ["an unknown load balancer controller scope", () => addonPolicy("loadBalancerController", { clusterName: "prod", scope: "tagged" as never }), '`addons.loadBalancerController.scope` "tagged" is not a load balancer controller scope. Fix: use "any" or "clusterTagged" (the default is "any")'],
+        ["a cluster name too long for the node security group tag", () => addonPolicy("loadBalancerController", { clusterName: "x".repeat(107), scope: "clusterTagged" }), `\`addons.loadBalancerController.clusterName\` "${"x".repeat(107)}" is longer than 106 characters, so the node security group tag kubernetes.io/cluster/<clusterName> would exceed AWS's 128-character tag keys. Fix: use a shorter --cluster-name, or scope "any"`],
         ["an unknown EBS volume scope", () => addonPolicy("ebsCsiDriver", { volumeScope: "V2" as never }), '`addons.ebsCsiDriver.volumeScope` "V2" is not an EBS CSI driver volume scope. Fix: use "any", "driverTagged", "clusterTagged" (the default is "driverTagged")'],
         ["clusterTagged without clusterName", () => addonPolicy("ebsCsiDriver", { volumeScope: "clusterTagged" }), '`addons.ebsCsiDriver.clusterName` (not set) is required with volumeScope "clusterTagged"'],
         ["clusterName without clusterTagged", () => addonPolicy("ebsCsiDriver", { clusterName: "prod" }), '`addons.ebsCsiDriver.clusterName` "prod" is only used with volumeScope "clusterTagged" (this is "driverTagged"). Fix: set volumeScope: "clusterTagged", or drop clusterName'],
@@ -180,14 +181,16 @@ describe("scope options: bad input", () => {
 
 describe("the largest settings of each preset fit IAM's inline policy limit for a role", () => {
     const LONG = "c".repeat(100);
-    const worst: Partial<PlainAddonPresets> = {
-        loadBalancerController: { clusterName: "x".repeat(256), scope: "clusterTagged", wafAndShield: true, cognitoAuth: true },
-        ebsCsiDriver: { volumeScope: "clusterTagged", clusterName: "x".repeat(256), kmsKeyArns: [`arn:aws:kms:${R}:${A}:key/1234abcd-12ab-34cd-56ef-1234567890ab`] },
-        clusterAutoscaler: { autoScalingGroupArns: [`arn:aws:autoscaling:${R}:${A}:autoScalingGroup:*:autoScalingGroupName/${LONG}`], clusterName: LONG },
-    };
-    for (const [name, settings] of Object.entries(worst)) {
-        it(`${name} (${policySize(addonPolicy(name as AddonName, settings as never))} characters)`, () => {
-            assert.ok(policySize(addonPolicy(name as AddonName, settings as never)) <= MAX_INLINE_ROLE_POLICY_SIZE);
+    const worst: Array<[AddonName, object]> = [
+        ["loadBalancerController", { clusterName: "x".repeat(256), wafAndShield: true, cognitoAuth: true }],
+        ["loadBalancerController", { clusterName: "x".repeat(106), scope: "clusterTagged", wafAndShield: true, cognitoAuth: true }],
+        ["ebsCsiDriver", { volumeScope: "clusterTagged", clusterName: "x".repeat(256), kmsKeyArns: [`arn:aws:kms:${R}:${A}:key/1234abcd-12ab-34cd-56ef-1234567890ab`] }],
+        ["clusterAutoscaler", { autoScalingGroupArns: [`arn:aws:autoscaling:${R}:${A}:autoScalingGroup:*:autoScalingGroupName/${LONG}`], clusterName: LONG }],
+    ];
+    for (const [name, settings] of worst) {
+        const size = policySize(addonPolicy(name, settings as never));
+        it(`${name} ${JSON.stringify(settings).replace(/(\w)\1{9,}/g, "$1…")}: ${size} characters`, () => {
+            assert.ok(size <= MAX_INLINE_ROLE_POLICY_SIZE);
             assert.equal(addonPolicies({ [name]: settings } as PlainAddonPresets).length, 1);
         });
     }

@@ -42,6 +42,8 @@ type Plain<T> = pulumi.Unwrap<T>;
 
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:/=+@-]{0,255}$/;
 const SCOPES = Object.values(LoadBalancerControllerScope) as string[];
+/** AWS tag keys are at most 128 characters; `kubernetes.io/cluster/` takes 22. */
+const MAX_NODE_TAG_CLUSTER_NAME = 128 - "kubernetes.io/cluster/".length;
 
 const elbActions = (names: string[]) => names.map((a) => `elasticloadbalancing:${a}`);
 
@@ -57,6 +59,10 @@ export const loadBalancerController: AddonPreset<Plain<LoadBalancerControllerAdd
         if (!SCOPES.includes(scope)) {
             throw new IrsaInputError(`${argument}.scope`, scope, "is not a load balancer controller scope", `use ${SCOPES.map((s) => `"${s}"`).join(" or ")} (the default is "any")`);
         }
+        const tagged = scope === LoadBalancerControllerScope.ClusterTagged;
+        if (tagged && cluster.length > MAX_NODE_TAG_CLUSTER_NAME) {
+            throw new IrsaInputError(`${argument}.clusterName`, cluster, `is longer than ${MAX_NODE_TAG_CLUSTER_NAME} characters, so the node security group tag kubernetes.io/cluster/<clusterName> would exceed AWS's 128-character tag keys`, 'use a shorter --cluster-name, or scope "any"');
+        }
         const p = presetPartition(partition, undefined);
         const tag = "elbv2.k8s.aws/cluster";
         // Upstream only asks that the tag be present (any cluster's); pinned here to this controller's cluster.
@@ -67,7 +73,6 @@ export const loadBalancerController: AddonPreset<Plain<LoadBalancerControllerAdd
         const listenersAndRules = ["listener/net/*/*/*", "listener/app/*/*/*", "listener-rule/net/*/*/*", "listener-rule/app/*/*/*"].map(elb);
         const listenerActions = elbActions(["CreateListener", "DeleteListener", "ModifyListener", "AddListenerCertificates", "RemoveListenerCertificates", "CreateRule", "DeleteRule", "ModifyRule", "SetRulePriorities"]);
         const targetActions = elbActions(["RegisterTargets", "DeregisterTargets"]);
-        const tagged = scope === LoadBalancerControllerScope.ClusterTagged;
         // Statements sharing a condition are merged to stay within IAM's policy size limits. IAM matches a request's
         // resource ARN, whose type the action fixes, so an action beside a resource of another type grants nothing.
         const statements = [
