@@ -3,7 +3,8 @@ import { IrsaInputError } from "../../oidc/errors";
 import { AddonPreset, allow, ARN_KINDS, documentOf, presetPartition, validateArnList, validateFlag } from "./arns";
 
 // Presets for DNS and secrets add-ons: external-dns, cert-manager (Route 53 DNS-01), External Secrets
-// Operator, and KMS decryption for SOPS (Flux). Sources and versions: docs/facts.md, "Add-on presets".
+// Operator, and KMS decryption for SOPS (Flux). Each matches the add-on's published policy, restated
+// with version and source in test/fixtures/upstream-policies/ (differences and their reasons there too).
 
 /** external-dns with the Route 53 provider: the hosted zones it may change. */
 export interface ExternalDnsAddon {

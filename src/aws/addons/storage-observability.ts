@@ -3,7 +3,8 @@ import { PolicyStatement } from "../../oidc/trust-policy";
 import { AddonPreset, allow, ARN_KINDS, documentOf, presetPartition, validateArn, validateArnList, validateFlag, validatePrefix } from "./arns";
 
 // Presets for storage and observability add-ons: Velero, object storage (Loki, Thanos, Mimir, Tempo), ECR
-// pulls, Amazon Managed Prometheus remote write, CloudWatch Logs. Sources and versions: docs/facts.md.
+// pulls, Amazon Managed Prometheus remote write, CloudWatch Logs. Each matches the add-on's
+// published policy, restated with version and source in test/fixtures/upstream-policies/.
 
 /** Velero with velero-plugin-for-aws: its backup bucket, and EBS snapshots only when asked. */
 export interface VeleroAddon {
