@@ -128,7 +128,7 @@ function explain(call: StsCall, status: number, code: string, message: string, r
             `publish the discovery document and a JWKS holding kid ${orNone(t.kid)} at the issuer over public HTTPS, answering within 5 s without redirects (the discovery.* and jwks.* checks say which part fails; a certificate from a private CA also needs the provider's thumbprint)`,
         ];
     }
-    if (code === "InvalidIdentityToken" && /audience/i.test(message)) {
+    if (code === "InvalidIdentityToken" && /audience|claim: aud\b/i.test(message)) {
         return [
             `The token's aud ${audList(t.aud)} is not in the IAM OIDC provider's client ID list`,
             `add it to the provider (aws iam add-client-id-to-open-id-connect-provider --client-id ${aud0} ...), or mint the token for an audience the provider lists (sts.amazonaws.com)`,
