@@ -20,7 +20,8 @@ export const assumeRoleUsage = `  --assume-role ARN     then ask STS itself: Ass
                         ${DOCTOR_SESSION_NAME})
   --region R            STS region (default: AWS_REGION, then AWS_DEFAULT_REGION, then the role's partition's:
                         us-east-1, cn-north-1, us-gov-west-1); asks https://sts.R.<partition's domain>/
-  --sts-endpoint URL    ask this https STS endpoint instead (a VPC endpoint; its private CA goes in --ca-file)`;
+  --sts-endpoint URL    ask this https STS endpoint instead (a VPC endpoint); it receives the token, so name
+                        only one you trust; for the STS call --ca-file's CAs count beside the system roots`;
 
 /** What the STS check needs once the token is known. */
 export type StsCheck = (token: string) => Promise<Finding>;

@@ -133,14 +133,15 @@ function readAnswer(call: StsCall, res: FetchResponse): Finding {
 
 /**
  * The first bytes of an answer that is not STS's XML, for the message: only for a non-200 answer that names
- * no credential field, so a broken success can never print a secret.
+ * no credential field and echoes no token, so a broken success can never print a secret.
  */
 function printableStart(res: FetchResponse): string | undefined {
     if (res.status === 200) {
         return undefined;
     }
     const text = res.body.toString("utf8", 0, Math.min(res.body.length, 4096));
-    if (/AccessKeyId|SecretAccessKey|SessionToken|Credentials/i.test(text)) {
+    // A body naming a credential field, or echoing a JWT (the token sent), is never shown.
+    if (/AccessKeyId|SecretAccessKey|SessionToken|Credentials|eyJ[\w-]{8,}\./i.test(text)) {
         return undefined;
     }
     return shown(text.slice(0, 80));
