@@ -89,7 +89,7 @@ export interface StsFailure {
     requestId?: string;
     redirect?: string;
     notXml?: { reason: string; contentType?: string; length: number; start?: string };
-    error?: { code?: string; message?: string; type?: string; retryAfter?: string };
+    error?: { code?: string; message?: string; retryAfter?: string };
 }
 
 const THROTTLING = new Set(["Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled", "RequestThrottledException", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown"]);

@@ -4,7 +4,7 @@ import { FetchError, FetchLike, FetchResponse } from "./fetch";
 import type { Finding } from "./findings";
 import { describeStsFailure, describeStsSuccess, shown, stsFetchFailure, StsCall, tokenFacts } from "./sts-findings";
 import type { RoleArn, StsEndpoint } from "./sts-endpoint";
-import { pickXml, XmlError } from "./sts-xml";
+import { PickedXml, pickXml, XmlError } from "./sts-xml";
 
 export * from "./sts-endpoint";
 
@@ -44,7 +44,7 @@ const SUCCESS_FIELDS = {
     expiration: `${RESULT}/Credentials/Expiration`,
 };
 const CREDENTIAL_PARTS = ["AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"].map((p) => `${RESULT}/Credentials/${p}`);
-const ERROR_FIELDS = { type: "ErrorResponse/Error/Type", code: "ErrorResponse/Error/Code", message: "ErrorResponse/Error/Message", requestId: "ErrorResponse/RequestId" };
+const ERROR_FIELDS = { code: "ErrorResponse/Error/Code", message: "ErrorResponse/Error/Message", requestId: "ErrorResponse/RequestId" };
 const WANTED = new Set([...Object.values(SUCCESS_FIELDS), ...Object.values(ERROR_FIELDS)]);
 
 export interface AssumeRoleOptions {
@@ -97,7 +97,7 @@ function readAnswer(call: StsCall, res: FetchResponse): Finding {
     if (res.status >= 300 && res.status < 400) {
         return describeStsFailure(call, { status: res.status, requestId, redirect: res.headers.location ?? "(no Location header)" });
     }
-    let xml;
+    let xml: PickedXml;
     try {
         xml = pickXml(res.body, WANTED);
     } catch (err) {
@@ -125,7 +125,7 @@ function readAnswer(call: StsCall, res: FetchResponse): Finding {
         return describeStsFailure(call, {
             status: res.status,
             requestId: text(ERROR_FIELDS.requestId) ?? requestId,
-            error: { code: text(ERROR_FIELDS.code), message: text(ERROR_FIELDS.message), type: text(ERROR_FIELDS.type), retryAfter: res.headers["retry-after"] },
+            error: { code: text(ERROR_FIELDS.code), message: text(ERROR_FIELDS.message), retryAfter: res.headers["retry-after"] },
         });
     }
     return describeStsFailure(call, { status: res.status, requestId, notXml: { reason: `its root element is <${xml.root}>, not <${RESPONSE}> or <ErrorResponse>`, contentType: res.headers["content-type"], length: res.body.length } });
