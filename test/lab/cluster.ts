@@ -267,6 +267,14 @@ async function boot(dir: string, options: ClusterOptions, procs: LabProcess[]): 
     return cluster;
 }
 
+/** Flags for one private key that signs and verifies tokens for `issuer`, its file written into the run. */
+export const signingKeyFlags =
+    (issuer: string, privateKeyPem: string) =>
+    (file: FileWriter): string[] => {
+        const key = file("service-account.key", privateKeyPem);
+        return toFlags({ "service-account-issuer": issuer, "service-account-key-file": key, "service-account-signing-key-file": key });
+    };
+
 /** A namespace with its default ServiceAccount (and these others), as the controllers would leave it. */
 export async function createNamespace(cluster: LabCluster, name: string, serviceAccounts: Array<{ name: string; annotations?: Record<string, string> }> = []): Promise<void> {
     await cluster.apply(

@@ -17,8 +17,10 @@ import { resources, reveal } from "../helpers/pulumi-mocks";
 import { bin, labParts, REPO } from "./binaries";
 import { doctorCluster, Report } from "./doctor";
 import { renderChart } from "./chart";
-import { createNamespace, freePort, LabCluster, startCluster, toFlags } from "./cluster";
+import { createNamespace, freePort, LabCluster, signingKeyFlags, startCluster } from "./cluster";
 import { key } from "./keys";
+// The EndpointSlice the controller would write for the webhook's pod (nothing dials it: the Service is ExternalName).
+import { endpointSlice } from "../helpers/irsa-cluster";
 import { labCa } from "./pki";
 import { labObjects, LabWebhook, startWebhook } from "./webhook";
 
@@ -71,16 +73,6 @@ describe("doctor cluster against the real API server and webhook", labParts("etc
     };
     /** Restores everything the chart made (configuration, Secret, Service...) as Helm would on the next up. */
     const restoreChart = () => cluster.apply(...labObjects(renderChart(run.releaseValues!, run.releaseNamespace!)));
-    const endpointSlice = (ready: boolean) => ({
-        apiVersion: "discovery.k8s.io/v1",
-        kind: "EndpointSlice",
-        metadata: { name: `${WEBHOOK}-lab`, namespace: NS, labels: { "kubernetes.io/service-name": WEBHOOK } },
-        addressType: "IPv4",
-        // What the EndpointSlice controller writes for the webhook's pod (no controller runs here; nothing dials
-        // this address: the Service is ExternalName localhost).
-        endpoints: [{ addresses: ["10.244.0.7"], conditions: { ready }, targetRef: { kind: "Pod", name: `${WEBHOOK}-6c7d8-q7w8e`, namespace: NS } }],
-        ports: [{ name: "https", port: 443, protocol: "TCP" }],
-    });
 
     before(async () => {
         published = await startLoopbackIssuer();
@@ -93,12 +85,7 @@ describe("doctor cluster against the real API server and webhook", labParts("etc
         await settleAll();
         const patch = resources.filter((r) => r.type === "kubernetes:core/v1:ServiceAccountPatch").map((r) => reveal(r.inputs))[0];
 
-        cluster = await startCluster({
-            flags: (file) => {
-                const sa = file("sa.key", RSA);
-                return toFlags({ "service-account-issuer": published.url, "service-account-key-file": sa, "service-account-signing-key-file": sa });
-            },
-        });
+        cluster = await startCluster({ flags: signingKeyFlags(published.url, RSA) });
         caFile = cluster.file("issuer-ca.pem", published.caPem);
         const providerArn = `arn:aws:iam::123456789012:oidc-provider/${published.url.slice("https://".length)}`;
         policyFile = cluster.file("trust.json", JSON.stringify(buildTrustPolicy({ oidcProviderArn: providerArn, issuerUrl: published.url, namespace: "apps", serviceAccount: "s3-reader" })));

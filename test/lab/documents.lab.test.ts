@@ -9,7 +9,7 @@ import * as crypto from "node:crypto";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { labParts, REPO } from "./binaries";
-import { LabCluster, startCluster, toFlags } from "./cluster";
+import { LabCluster, signingKeyFlags, startCluster, toFlags } from "./cluster";
 import { key } from "./keys";
 
 const CLI = path.join(REPO, "dist", "cli", "main.js");
@@ -88,12 +88,7 @@ const SETS: KeySet[] = [
 describe("JWKS and discovery byte for byte with the real kube-apiserver", labParts("etcd", "kubernetes"), () => {
     let cluster: LabCluster;
     before(async () => {
-        cluster = await startCluster({
-            flags: (file) => {
-                const boot = file("boot.key", key("ec-p256.sec1.pem"));
-                return toFlags({ "service-account-issuer": "https://boot.lab.invalid", "service-account-key-file": boot, "service-account-signing-key-file": boot });
-            },
-        });
+        cluster = await startCluster({ flags: signingKeyFlags("https://boot.lab.invalid", key("ec-p256.sec1.pem")) });
     });
     after(() => cluster?.stop());
 

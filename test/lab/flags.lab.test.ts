@@ -13,7 +13,7 @@ import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { buildJwks, readPublicKey, serializeJwks } from "../../src/oidc";
 import { labParts, REPO } from "./binaries";
-import { LabCluster, startCluster, toFlags } from "./cluster";
+import { LabCluster, signingKeyFlags, startCluster, toFlags } from "./cluster";
 import { key, KEYS } from "./keys";
 
 const ISSUER = "https://oidc.lab.invalid";
@@ -71,12 +71,7 @@ describe("our flags on the real kube-apiserver", labParts("etcd", "kubernetes"),
     let cluster: LabCluster;
     before(async () => {
         // One etcd for every start below; each case restarts the API server with its flags.
-        cluster = await startCluster({
-            flags: (file) => {
-                const boot = file("boot.key", key("rsa2048.pkcs8.pem"));
-                return toFlags({ "service-account-issuer": ISSUER, "service-account-key-file": boot, "service-account-signing-key-file": boot });
-            },
-        });
+        cluster = await startCluster({ flags: signingKeyFlags(ISSUER, key("rsa2048.pkcs8.pem")) });
         await cluster.apply({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "probe", namespace: "default" } });
     });
     after(() => cluster?.stop());

@@ -4,19 +4,15 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { labParts } from "./binaries";
-import { FileWriter, LabCluster, startCluster, toFlags } from "./cluster";
+import { LabCluster, signingKeyFlags, startCluster, toFlags } from "./cluster";
 import { key } from "./keys";
 import { runningPids } from "./processes";
 
 describe("lab harness: etcd and kube-apiserver on loopback", labParts("etcd", "kubernetes"), () => {
     let cluster: LabCluster;
     let flags: readonly string[];
-    const saFlags = (file: FileWriter, issuer: string, pem: string) => {
-        const signing = file("sa.key", pem);
-        return toFlags({ "service-account-issuer": issuer, "service-account-key-file": signing, "service-account-signing-key-file": signing });
-    };
     before(async () => {
-        cluster = await startCluster({ flags: (file) => saFlags(file, "https://issuer.lab.invalid", key("rsa2048.pkcs8.pem")) });
+        cluster = await startCluster({ flags: signingKeyFlags("https://issuer.lab.invalid", key("rsa2048.pkcs8.pem")) });
         flags = cluster.flags;
     });
     after(() => cluster?.stop());
@@ -49,7 +45,7 @@ describe("lab harness: etcd and kube-apiserver on loopback", labParts("etcd", "k
     });
 
     it("stops every process by its PID and removes its directory", async () => {
-        const other = await startCluster({ flags: (file) => saFlags(file, "https://x.lab.invalid", key("ec-p256.sec1.pem")) });
+        const other = await startCluster({ flags: signingKeyFlags("https://x.lab.invalid", key("ec-p256.sec1.pem")) });
         const pid = other.apiserver().pid;
         const runDir = other.dir;
         await other.stop();

@@ -17,6 +17,7 @@ import { renderChart } from "./chart";
 import { createNamespace, LabCluster, startCluster, toFlags } from "./cluster";
 import { doctorCluster } from "./doctor";
 import { key } from "./keys";
+import { endpointSlice } from "../helpers/irsa-cluster";
 import { labCa } from "./pki";
 import { labObjects } from "./webhook";
 import { issueServerCertificate } from "../../src/cli/pki";
@@ -67,14 +68,7 @@ describe("kubectl 1.33 and 1.37 running doctor cluster and signingKey.fromCluste
         const ca = await labCa("webhook CA");
         const serving = await issueServerCertificate(ca, "amazon-eks-pod-identity-webhook", { dnsNames: ["amazon-eks-pod-identity-webhook.kube-system.svc"], notAfter: new Date(Date.now() + 400 * 86_400_000) });
         const chart = renderChart({ fullnameOverride: "amazon-eks-pod-identity-webhook", config: { defaultAwsRegion: "eu-west-1" }, pki: { certManager: { enabled: false }, caBundle: ca.certPem, cert: serving.certPem, key: serving.keyPem } }, "kube-system");
-        await cluster.apply(...labObjects(chart), {
-            apiVersion: "discovery.k8s.io/v1",
-            kind: "EndpointSlice",
-            metadata: { name: "amazon-eks-pod-identity-webhook-lab", namespace: "kube-system", labels: { "kubernetes.io/service-name": "amazon-eks-pod-identity-webhook" } },
-            addressType: "IPv4",
-            endpoints: [{ addresses: ["10.244.0.7"], conditions: { ready: true } }],
-            ports: [{ name: "https", port: 443, protocol: "TCP" }],
-        });
+        await cluster.apply(...labObjects(chart), endpointSlice(true));
         await cluster.apply(...parseAllDocuments(fs.readFileSync(RBAC, "utf8")).map((d) => d.toJSON()).filter(Boolean), {
             apiVersion: "rbac.authorization.k8s.io/v1",
             kind: "ClusterRoleBinding",

@@ -14,7 +14,7 @@ import { parse } from "yaml";
 import { buildDiscoveryDocument, buildJwks, readPublicKey, serializeDiscoveryDocument, serializeJwks } from "../../src/oidc";
 import { planKeyRotation, RotationPhase } from "../../src/kubernetes/key-rotation";
 import { labParts, REPO } from "./binaries";
-import { createNamespace, LabCluster, startCluster, toFlags } from "./cluster";
+import { createNamespace, LabCluster, signingKeyFlags, startCluster, toFlags } from "./cluster";
 import { createToken, failures, LabBucket, publishRun, startBucket, tokenReview } from "./issuer";
 import { key, KEYS } from "./keys";
 
@@ -36,7 +36,7 @@ describe("migration and rotation with API server restarts", labParts("etcd", "ku
     before(async () => {
         oldBucket = await startBucket();
         bucket = await startBucket();
-        cluster = await startCluster({ flags: (file) => toFlags({ "service-account-issuer": oldBucket.server.url, "service-account-key-file": file("old.pem", OLD), "service-account-signing-key-file": file("old-signing.pem", OLD) }) });
+        cluster = await startCluster({ flags: signingKeyFlags(oldBucket.server.url, OLD) });
         await createNamespace(cluster, "apps", [{ name: "s3-reader" }]);
     });
     after(async () => {

@@ -10,7 +10,7 @@ import { X509Certificate } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { labParts } from "./binaries";
 import { renderChart } from "./chart";
-import { createNamespace, freePort, LabCluster, startCluster, toFlags } from "./cluster";
+import { createNamespace, freePort, LabCluster, signingKeyFlags, startCluster } from "./cluster";
 import { key } from "./keys";
 import { renew } from "./tls-standin";
 import { LabWebhook, startWebhook } from "./webhook";
@@ -52,12 +52,7 @@ describe("the real pod identity webhook behind the real API server", labParts("e
 
     before(async () => {
         ports = { webhook: await freePort(), metrics: await freePort() };
-        cluster = await startCluster({
-            flags: (file) => {
-                const sa = file("sa.key", key("ec-p256.sec1.pem"));
-                return toFlags({ "service-account-issuer": ISSUER, "service-account-key-file": sa, "service-account-signing-key-file": sa });
-            },
-        });
+        cluster = await startCluster({ flags: signingKeyFlags(ISSUER, key("ec-p256.sec1.pem")) });
         run = await component("lab");
         run.component.roleFor("apps", "s3-reader", POLICY, { annotateServiceAccount: true, tokenExpiration: 3600 });
         run.component.roleFor("apps", "defaults", POLICY, { annotateServiceAccount: true });
