@@ -9,8 +9,8 @@ import pulumi_selfhosted_irsa as selfhosted_irsa
 # String choices (hosting kind, failure policy, subject match) are enums in the SDK; plain strings work too.
 irsa = selfhosted_irsa.SelfHostedIrsa(
     "cluster-irsa",
-    hosting=selfhosted_irsa.HostingArgsArgs(kind="s3"),
-    webhook=selfhosted_irsa.WebhookArgsArgs(enabled=True, failure_policy="Ignore"),
+    hosting=selfhosted_irsa.HostingArgs(kind="s3"),
+    webhook=selfhosted_irsa.WebhookArgs(enabled=True, failure_policy="Ignore"),
     tags={"cluster": pulumi.get_stack()},
 )
 
