@@ -127,8 +127,9 @@ build_one() {
     case "$name" in
         kubernetes) build_kubernetes "$K8S_VERSION" "$out" kube-apiserver kubectl ;;
         kubectl-1.37) build_kubernetes "$KUBECTL_NEW_VERSION" "$out" kubectl ;;
-        webhook) build_module github.com/aws/amazon-eks-pod-identity-webhook "$WEBHOOK_VERSION" "$out" "-s -w" \
-            github.com/aws/amazon-eks-pod-identity-webhook ;;
+        # main.webhookVersion is what --version prints (v0.1.0 unless stamped).
+        webhook) build_module github.com/aws/amazon-eks-pod-identity-webhook "$WEBHOOK_VERSION" "$out" \
+            "-s -w -X main.webhookVersion=$WEBHOOK_VERSION" github.com/aws/amazon-eks-pod-identity-webhook ;;
         pulumi)
             # The CLI's go.mod replaces sdk/v3 with ../sdk; the scratch module requires the same tag instead.
             local dir; dir="$(scratch "$(basename "$out")")"
