@@ -266,9 +266,9 @@ export async function createWorkspace(name: string, extraEnv: NodeJS.ProcessEnv 
     return workspace;
 }
 
-/** The steps of a plan that are not `same` (read: what the plan would change), as "op type name". */
+/** The steps of a plan that change something (not `same`, nor the `read` of a StackReference), as "op type name". */
 export function changes(preview: Preview): string[] {
-    return preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::")[2]?.split("$").pop()} ${s.urn.split("::").pop()}`);
+    return preview.steps.filter((s) => s.op !== "same" && s.op !== "read").map((s) => `${s.op} ${s.urn.split("::")[2]?.split("$").pop()} ${s.urn.split("::").pop()}`);
 }
 
 /** The value of a state property with its secret wrapper, or undefined. */

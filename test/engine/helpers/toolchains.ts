@@ -9,13 +9,15 @@ import * as path from "node:path";
 /** pulumi on PyPI at the newest release the index serves here (the CLI is v3.274.1; 3.272.0 is the newest wheel). */
 export const PYTHON_PULUMI = "3.272.0";
 export const MYPY = "2.4.1";
+/** What pip needs to build the generated SDK's wheel offline (setup.py). */
+export const WHEEL = "0.48.0";
 /** The Go SDK the generated Go SDK must build against: the CLI's own version. */
 export const GO_PULUMI_SDK = "v3.274.1";
 
 const CACHE = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "selfhosted-irsa", "engine");
 
 export function pythonVenv(): string {
-    return path.join(CACHE, `venv-pulumi-${PYTHON_PULUMI}-mypy-${MYPY}`);
+    return path.join(CACHE, `venv-pulumi-${PYTHON_PULUMI}-mypy-${MYPY}-wheel-${WHEEL}`);
 }
 
 export function venvPython(): string {
@@ -34,7 +36,7 @@ export function ensurePythonVenv(): string | undefined {
     fs.mkdirSync(CACHE, { recursive: true });
     const steps: [string, string[]][] = [
         ["python3", ["-m", "venv", venv]],
-        [venvPython(), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `pulumi==${PYTHON_PULUMI}`, `mypy==${MYPY}`]],
+        [venvPython(), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `pulumi==${PYTHON_PULUMI}`, `mypy==${MYPY}`, `wheel==${WHEEL}`]],
     ];
     for (const [cmd, args] of steps) {
         const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 600_000 });
@@ -42,6 +44,6 @@ export function ensurePythonVenv(): string | undefined {
             return `${cmd} ${args.join(" ")} failed: ${r.stderr || r.error?.message}`;
         }
     }
-    fs.writeFileSync(done, `pulumi==${PYTHON_PULUMI} mypy==${MYPY}\n`);
+    fs.writeFileSync(done, `pulumi==${PYTHON_PULUMI} mypy==${MYPY} wheel==${WHEEL}\n`);
     return undefined;
 }

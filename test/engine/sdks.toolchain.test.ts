@@ -3,7 +3,8 @@
 // consumer program that uses the names a user writes: Go builds and vets against sdk/v3 v3.274.1 under the
 // import path the schema gives; Python installs into a venv with `pulumi` from PyPI, imports, and passes mypy
 // (examples/python included); Node.js compiles with tsc. In each: the secret outputs are secret, and no type is
-// named `...ArgsArgs`.
+// named `...ArgsArgs`. It needs the Go module proxy and PyPI, so test/engine/run.ts runs it outside the
+// loopback-only namespace of the engine tests (it starts no engine and no plugin).
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -50,8 +51,8 @@ describe("generated SDKs (Python, Go, Node.js) from the committed schema compile
 
     it("Go: the SDK's module is under the schema's import path, and it builds and vets against sdk/v3 v3.274.1 with a consumer", async () => {
         const sdk = path.join(dir, "sdk", "go");
-        // Offline: every module comes from the module cache the CLI's build filled (checked when it was downloaded).
-        const goEnv = env({ GOFLAGS: "-mod=mod -trimpath", GOPROXY: "off", GOSUMDB: "off", GOTOOLCHAIN: "local", GOCACHE: process.env.GOCACHE ?? path.join(os.homedir(), ".cache", "go-build"), GOPATH: process.env.GOPATH ?? path.join(os.homedir(), "go") });
+        // The modules sdk/v3 needs at its own versions come from the Go module proxy (exact versions only).
+        const goEnv = env({ GOFLAGS: "-mod=mod -trimpath", GOTOOLCHAIN: "local", ...(process.env.GOPROXY ? { GOPROXY: process.env.GOPROXY } : {}), GOCACHE: process.env.GOCACHE ?? path.join(os.homedir(), ".cache", "go-build"), GOPATH: process.env.GOPATH ?? path.join(os.homedir(), "go") });
         const gomod = fs.readFileSync(path.join(sdk, "go.mod"), "utf8");
         assert.equal(/^module (\S+)/m.exec(gomod)?.[1], path.dirname(GO_IMPORT));
         assert.ok(!GO_IMPORT.startsWith("example.com/"), GO_IMPORT);
@@ -120,7 +121,7 @@ func main() {
         }
         const python = venvPython();
         const target = path.join(dir, "site");
-        await runCommand(python, ["-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--disable-pip-version-check", "--target", target, path.join(dir, "sdk", "python")], dir, env(), { timeoutMs: 300_000 });
+        await runCommand(python, ["-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--no-build-isolation", "--disable-pip-version-check", "--target", target, path.join(dir, "sdk", "python")], dir, env(), { timeoutMs: 300_000 });
         const pyEnv = env({ PYTHONPATH: target, MYPYPATH: target });
         const imported = await runCommand(python, ["-c", "import pulumi_selfhosted_irsa as m; print(m.SelfHostedIrsa.__name__, m.IrsaRole.__name__, m.HostingArgs.__name__, m.SigningKeyArgs.__name__, m.WebhookArgs.__name__)"], dir, pyEnv);
         assert.equal(imported.stdout.trim(), "SelfHostedIrsa IrsaRole HostingArgs SigningKeyArgs WebhookArgs");
