@@ -5,7 +5,8 @@
 //   $SELFHOSTED_IRSA_STANDIN_AWS/account.json      everything but object bodies
 //   $SELFHOSTED_IRSA_STANDIN_AWS/s3/<bucket>/<key>  object bodies, byte for byte as uploaded
 //
-// Reads and writes are synchronous: one plugin process handles its requests one at a time between them.
+// Reads and writes are synchronous, and a change holds the account's lock file: the engine may run more than one
+// aws plugin process at a time (one per provider it uses), and each must see the others' changes.
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -136,15 +137,44 @@ export function loadAccount(dir = accountDir()): Account {
     return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Account) : emptyAccount(process.env.SELFHOSTED_IRSA_STANDIN_ACCOUNT_ID);
 }
 
-/** Reads the account, lets `change` edit it, writes it back (atomically: a reader never sees half a file). */
-export function updateAccount<T>(change: (account: Account) => T, dir = accountDir()): T {
-    const account = loadAccount(dir);
-    const result = change(account);
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Holds `<dir>/account.lock` (exclusive create) while `fn` runs; a lock older than 30 s is taken over. */
+function withLock<T>(dir: string, fn: () => T): T {
     fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${accountFile(dir)}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(account, null, 2));
-    fs.renameSync(tmp, accountFile(dir));
-    return result;
+    const lock = path.join(dir, "account.lock");
+    for (let waited = 0; ; waited += 5) {
+        try {
+            fs.closeSync(fs.openSync(lock, "wx"));
+            break;
+        } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
+                throw e;
+            }
+            const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+            if (age > 30_000 || waited > 60_000) {
+                fs.rmSync(lock, { force: true });
+            }
+            Atomics.wait(pause, 0, 0, 5);
+        }
+    }
+    try {
+        return fn();
+    } finally {
+        fs.rmSync(lock, { force: true });
+    }
+}
+
+/** Reads the account, lets `change` edit it, writes it back: under the lock, atomically (rename). */
+export function updateAccount<T>(change: (account: Account) => T, dir = accountDir()): T {
+    return withLock(dir, () => {
+        const account = loadAccount(dir);
+        const result = change(account);
+        const tmp = `${accountFile(dir)}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, JSON.stringify(account, null, 2));
+        fs.renameSync(tmp, accountFile(dir));
+        return result;
+    });
 }
 
 export function objectPath(bucket: string, key: string, dir = accountDir()): string {
