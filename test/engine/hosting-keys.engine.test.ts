@@ -5,27 +5,15 @@
 // nothing drifts after a refresh; no private key in clear; exactly the secret outputs secret.
 import { strict as assert } from "node:assert";
 import * as crypto from "node:crypto";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { AwsHttps, startAwsHttps } from "./helpers/aws-https";
 import { doctor, plaintextKeyProblems, secretOutputs, stateResource } from "./helpers/checks";
-import { changes, createWorkspace, engineParts, REPO, Stack, Workspace, YamlProgram } from "./helpers/engine";
+import { changes, createWorkspace, engineParts, Stack, Workspace, YamlProgram } from "./helpers/engine";
 import { loadAccount } from "./standins/aws/store";
 
 const COMPONENT = "selfhosted-irsa:index:SelfHostedIrsa";
 const DOMAIN = "oidc.engine-suite.example";
 const ZONE = "Z0ENGINESUITE0001";
-
-/**
- * Issue 15 item 2 (pulumi-aws#6623): while the component still sends `s3OriginConfig: { originAccessIdentity: "" }`
- * beside the OAC, the provider's read drops it and every refresh shows a diff; this test then reports as a todo
- * (it runs, and its failure is printed) until the fix lands, and is an ordinary test from then on.
- */
-function sendsEmptyS3OriginConfig(): string | false {
-    const source = fs.readFileSync(path.join(REPO, "src", "components", "aws", "cloudfront-hosting.ts"), "utf8");
-    return /s3OriginConfig:\s*\{\s*originAccessIdentity:\s*""\s*\}/.test(source) ? "the component still sends an empty s3OriginConfig (issue 15 item 2)" : false;
-}
 
 const pems = (n: number) =>
     Array.from({ length: n }, () => {
@@ -118,7 +106,7 @@ describe("hostings and keys under the real engine: CloudFront (own name, custom 
         assert.ok(Object.values(loadAccount(ws.awsDir).roles).some((r) => r.assumeRolePolicy === out.sharedTrust));
     });
 
-    it("refresh, then preview: nothing drifted (the CloudFront origin reads back as sent)", { todo: sendsEmptyS3OriginConfig() }, async () => {
+    it("refresh, then preview: nothing drifted", async () => {
         await stack.pulumi(["refresh", "--yes", "--skip-preview"]);
         assert.deepEqual(changes(await stack.preview()), []);
     });

@@ -2,7 +2,7 @@
 // cache policy, distribution; with a custom domain, a certificate, its DNS validation and alias records).
 import { isUnknown, Props, ProviderError, ResourceType } from "../lib/provider-server";
 import { Account, LOWER_ALNUM, loadAccount, randomChars, randomHex, UPPER_ALNUM, updateAccount } from "./store";
-import { regionOf, tagsAll } from "./common";
+import { autoName, regionOf, tagsAll } from "./common";
 import * as crypto from "node:crypto";
 
 /** CloudFront's limit on `comment` fields (CloudFront Developer Guide, quotas: 128 characters). */
@@ -22,7 +22,9 @@ function namedCloudFrontResource(table: "originAccessControls" | "cachePolicies"
     return {
         replaceOn: [],
         check(ctx, olds, news) {
-            return { inputs: news, failures: extraFailures(news) };
+            // pulumi-aws auto-names `name` when the program leaves it unset.
+            const inputs: Props = { ...news, name: news.name ?? olds.name ?? autoName(ctx.name) };
+            return { inputs, failures: extraFailures(inputs) };
         },
         create(ctx, inputs) {
             return updateAccount((account) => {
@@ -100,14 +102,6 @@ function distributionRecord(account: Account, inputs: Props, arn: string, domain
     };
 }
 
-/**
- * What the provider reads back for an origin: an `s3OriginConfig` whose `originAccessIdentity` is empty does not
- * survive the read (pulumi-aws#6623), so a program that sends one sees a diff after every refresh.
- */
-function originsAsRead(origins: Props[] | undefined): Props[] | undefined {
-    return origins?.map((o) => (o.s3OriginConfig && !o.s3OriginConfig.originAccessIdentity ? Object.fromEntries(Object.entries(o).filter(([k]) => k !== "s3OriginConfig")) : o));
-}
-
 function distributionOutputs(inputs: Props, id: string, arn: string, domainName: string): Props {
     return {
         ...inputs,
@@ -138,7 +132,7 @@ export const distribution: ResourceType = {
         });
     },
     read(ctx, id, state) {
-        return loadAccount().distributions[id] ? { ...state, origins: originsAsRead(state.origins) } : undefined;
+        return loadAccount().distributions[id] ? { ...state } : undefined;
     },
     update(ctx, id, olds, news) {
         return updateAccount((account) => {
