@@ -62,9 +62,10 @@ function rolesProgram(): YamlProgram | undefined {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Process start to GetSchema answered, for the package as the engine starts it (run-plugin), ms. */
-async function packageStartMs(): Promise<number> {
+async function packageStartMs(consumerDir: string): Promise<number> {
     const started = Date.now();
-    const plugin = await startPlugin(REPO, REPO);
+    // From the consumer's project directory, as the engine runs it.
+    const plugin = await startPlugin(REPO, consumerDir);
     try {
         await plugin.getSchemaText();
         return Date.now() - started;
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
         }
         const starts: number[] = [];
         for (let i = 0; i < ROUNDS; i++) {
-            starts.push(await packageStartMs());
+            starts.push(await packageStartMs(stacks.alone.dir));
         }
         const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
         const perRole = (name: string) => (m[name] - m.alone) / (m.handWritten - m.alone);
