@@ -19,13 +19,14 @@ function main(): number {
     console.log("# engine suite: the real Pulumi engine and code generators");
     const parts: [EnginePart, string, string[]][] = [
         ["pulumi", "Pulumi CLI and engine", ["version"]],
-        ["pulumi-yaml", "YAML language host", ["--version"]],
-        ["kubernetes-provider", "kubernetes provider", ["-version"]],
+        // These two print no version; their directories are named by the pinned version (lab/build.sh).
+        ["pulumi-yaml", "YAML language host", []],
+        ["kubernetes-provider", "kubernetes provider", []],
         ["codegen", "code generators (pkg/v3/codegen at the CLI's version)", []],
     ];
     for (const [part, what, args] of parts) {
         const file = enginePath(part);
-        const version = !fs.existsSync(file) ? "not built" : args.length > 0 ? versionOf(file, args) : "built";
+        const version = !fs.existsSync(file) ? "not built" : args.length > 0 ? versionOf(file, args) : `built: ${path.basename(path.dirname(file))}`;
         console.log(`#   ${what}: ${file} (${version})`);
     }
     const started = Date.now();
