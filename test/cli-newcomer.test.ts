@@ -62,7 +62,7 @@ describe("cluster-config errors name the flags, not the library's arguments", ()
     it("a public --key that is not a key is reported as --key", async () => {
         const notKey = path.join(tmp, "not-a-key.pem");
         fs.writeFileSync(notKey, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
-        const run = await cli(config("--distribution", "k3s", "--public-key", RSA_KEY.replace("pkcs8", "pkcs1"), "--key", notKey));
+        const run = await cli(config("--distribution", "k3s", "--public-key", path.join(KEYS, "rsa4096.spki.pem"), "--key", notKey));
         assert.equal(run.code, 2);
         assert.match(run.stderr, /^error: `--key` /);
     });

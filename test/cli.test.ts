@@ -99,7 +99,7 @@ describe("errors exit non-zero with the message and no stack trace", () => {
         [
             "a public key where the private key is needed",
             ["token", "--key", keyFile("ec-p256.spki.pem"), "--issuer", "https://a.example.com", "--namespace", "apps", "--service-account", "app"],
-            'error: `--key` "-----BEGIN PUBLIC KEY-----" is a public key where the private signing key is needed. Fix: pass the private key (e.g. the API server\'s --service-account-signing-key-file)\n',
+            `error: \`--key\` ${JSON.stringify(keyFile("ec-p256.spki.pem"))} (a PEM PUBLIC KEY block) is a public key where the private signing key is needed (a public key only verifies tokens). Fix: pass the private key: the API server's --service-account-signing-key-file (PKCS#1, PKCS#8 or SEC1 PEM)\n`,
         ],
         ["doctor without --issuer", ["doctor"], "error: `--issuer` (not set) is required. Fix: pass --issuer VALUE (see --help)\n"],
         ["doctor with a bad timeout", ["doctor", "--issuer", "https://a.example.com", "--timeout", "soon"], 'error: `--timeout` "soon" must be a positive number. Fix: pass e.g. --timeout 5\n'],

@@ -30,7 +30,7 @@ describe("importing a cluster's JWKS", () => {
         assert.throws(() => publicKeyPemsFromJwks(forged), /`jwks\.keys\[0\]\.kid` "made-up" differs from the kid kube-apiserver derives for this key/);
     });
     it("refuses non-JSON and an empty set", () => {
-        assert.throws(() => publicKeyPemsFromJwks("<html>"), /`jwks` "<html>" is not JSON\. Fix: /);
+        assert.throws(() => publicKeyPemsFromJwks("<html>"), /`jwks` \(6 bytes of text\) is not JSON\. Fix: /);
         assert.throws(() => publicKeyPemsFromJwks('{"keys":[]}'), /`jwks` "\{\\"keys\\":\[\]\}" holds no `keys` array/);
     });
     it("checks the cluster's issuer", () => {

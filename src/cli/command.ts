@@ -2,8 +2,11 @@
 export interface CliIo {
     stdout(text: string): void;
     stderr(text: string): void;
-    /** Reads standard input to the end (for `--token -`). */
-    readStdin(): Promise<string>;
+    /**
+     * Reads standard input (for `--token -`) to its end, or stops once more than `maxBytes` bytes arrived (then the
+     * text is longer than `maxBytes`, and the caller fails naming its flag). Bounded, so `yes |` cannot fill memory.
+     */
+    readStdin(maxBytes: number): Promise<string>;
 }
 
 export interface CliCommand {

@@ -16,13 +16,26 @@ const commands: Record<string, { summary: string; load: () => CliCommand }> = {
 const processIo: CliIo = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    readStdin: async () => {
-        const chunks: Buffer[] = [];
-        for await (const chunk of process.stdin) {
-            chunks.push(chunk as Buffer);
-        }
-        return Buffer.concat(chunks).toString("utf8");
-    },
+    readStdin: (maxBytes) =>
+        new Promise((resolve, reject) => {
+            const chunks: Buffer[] = [];
+            let size = 0;
+            const done = () => {
+                process.stdin.off("data", onData).off("end", done).off("error", reject);
+                resolve(Buffer.concat(chunks).toString("utf8"));
+            };
+            const onData = (chunk: Buffer) => {
+                chunks.push(chunk);
+                size += chunk.length;
+                if (size > maxBytes) {
+                    // Stop reading: the writer (`yes |`) gets EPIPE once this process exits.
+                    process.stdin.pause();
+                    process.stdin.destroy();
+                    done();
+                }
+            };
+            process.stdin.on("data", onData).on("end", done).on("error", reject);
+        }),
 };
 
 function topLevelHelp(): string {

@@ -4,7 +4,7 @@ import type { KeyObject } from "node:crypto";
 import { stringify } from "yaml";
 import { defaultJwksUri, validateIssuerUrl, validateJwksUri } from "../oidc/discovery";
 import { IrsaInputError, REDACTED } from "../oidc/errors";
-import { readPrivateKey, readPublicKey, splitPemBlocks } from "../oidc/keys";
+import { readPrivateKey, readPublicKey, refusePrivateKey, splitPemBlocks } from "../oidc/keys";
 import { DEFAULT_AUDIENCE } from "../oidc/trust-policy";
 import { REPEATABLE_FLAGS, buildApiServerArgs, validatePreviousIssuers } from "./api-server-args";
 import { validateDns1123Subdomain } from "./names";
@@ -157,10 +157,11 @@ function check(input: ClusterConfigArgs): Checked {
     const signing = input.signingKeyPem === undefined ? undefined : { pem: input.signingKeyPem, ...readSigning(input.signingKeyPem) };
     const publicPems: string[] = signing ? [signing.spkiPem] : [];
     (input.publicKeyPems ?? []).forEach((text, i) => {
+        refusePrivateKey(text, `publicKeyPems[${i}]`);
         const blocks = splitPemBlocks(String(text));
         // readPublicKey names the argument and its rule when the text holds no key at all.
         for (const block of blocks.length > 0 ? blocks : [text]) {
-            const spki = readPublicKey(block, `publicKeyPems[${i}]`).spkiPem;
+            const spki = readPublicKey(block, `publicKeyPems[${i}]`, { acceptPrivate: false }).spkiPem;
             if (!publicPems.includes(spki)) {
                 publicPems.push(spki);
             }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { IrsaInputError, REDACTED } from "../oidc/errors";
-import { MIN_RSA_BITS, readPrivateKey, readPublicKey, splitPemBlocks } from "../oidc/keys";
+import { MIN_RSA_BITS, readPrivateKey, readPublicKey, refusePrivateKey, splitPemBlocks } from "../oidc/keys";
 import { FromClusterArgs, readClusterPublicKeys } from "./cluster-keys";
 
 /** Algorithm of a generated signing key: RSA (2048 bits and up) or ECDSA P-256. */
@@ -91,16 +91,38 @@ export function validateSigningKeyArgs(args: SigningKeyArgs | undefined): void {
     }
 }
 
-/** Reads every plain PEM text of a list now (Outputs are read when known); a list may not be empty. */
+/**
+ * Reads every plain PEM text of a list now (Outputs are read when known); a list may not be empty. Public keys
+ * only: a private key here would be kept in clear in the component's recorded inputs.
+ */
 export function validatePublicKeyPems(pems: readonly pulumi.Input<string>[], argument: string, allowEmpty = false): void {
+    if (!Array.isArray(pems)) {
+        throw new IrsaInputError(argument, typeof pems, "is not a list of PEM texts", "pass [\"-----BEGIN PUBLIC KEY-----...\"]");
+    }
     if (pems.length === 0 && !allowEmpty) {
         throw new IrsaInputError(argument, [], "holds no key", "pass the API server's public key(s): the contents of its --service-account-key-file");
     }
     pems.forEach((pem, i) => {
         if (typeof pem === "string") {
+            refusePrivateKey(pem, `${argument}[${i}]`);
             const blocks = splitPemBlocks(pem);
-            (blocks.length > 0 ? blocks : [pem]).forEach((block) => readPublicKey(block, `${argument}[${i}]`));
+            (blocks.length > 0 ? blocks : [pem]).forEach((block) => readPublicKey(block, `${argument}[${i}]`, { acceptPrivate: false }));
+        } else if (pem === null || (typeof pem === "object" && !pulumi.Output.isInstance(pem) && typeof (pem as { then?: unknown }).then !== "function")) {
+            refusePrivateKey(pem, `${argument}[${i}]`);
+            throw new IrsaInputError(`${argument}[${i}]`, typeof pem, "is not a PEM text", "pass the key file's text");
         }
+    });
+}
+
+/**
+ * A public-key list as the engine will record it: each value, also one that arrives later as an Output, is
+ * checked by `validatePublicKeyPems` before it is sent, so a private key fails the registration instead of
+ * being stored in clear.
+ */
+export function checkedPublicKeyPems(pems: pulumi.Input<pulumi.Input<string>[]>, argument: string, allowEmpty = false): pulumi.Output<string[]> {
+    return pulumi.output(pems).apply((list) => {
+        validatePublicKeyPems(list, argument, allowEmpty);
+        return list;
     });
 }
 
@@ -121,10 +143,7 @@ export function resolveSigningKey(name: string, args: SigningKeyArgs | undefined
         return { privateKeyPem: privateKeyPem as pulumi.Output<string | undefined>, publicKeyPems };
     }
     if (args?.publicKeyPems !== undefined) {
-        const publicKeyPems = pulumi.output(args.publicKeyPems).apply((pems) => {
-            validatePublicKeyPems(pems, `${ARG}.publicKeyPems`);
-            return pems;
-        });
+        const publicKeyPems = checkedPublicKeyPems(args.publicKeyPems, `${ARG}.publicKeyPems`);
         return { privateKeyPem: pulumi.secret(pulumi.output<string | undefined>(undefined)), publicKeyPems };
     }
     const algorithm = args?.algorithm ?? KeyAlgorithm.RSA;

@@ -1,11 +1,11 @@
 import { buildClusterConfig, Distribution, DISTRIBUTIONS, KubeadmApiVersion, KUBEADM_API_VERSIONS } from "../../kubernetes/cluster-config";
 import { validateIssuerUrl, validateJwksUri } from "../../oidc/discovery";
 import { IrsaInputError } from "../../oidc/errors";
-import { readPrivateKey, splitPemBlocks } from "../../oidc/keys";
+import { splitPemBlocks } from "../../oidc/keys";
 import { DEFAULT_AUDIENCE } from "../../oidc/trust-policy";
 import { flagValue, numberFlag, parseArgs, requiredFlag } from "../args";
 import type { CliCommand } from "../command";
-import { readPemFlagFile } from "../files";
+import { checkKeyText, readKeyFile } from "../files";
 
 const USAGE = `Usage: selfhosted-irsa cluster-config --distribution ${DISTRIBUTIONS.join("|")} --issuer URL
          [--key FILE] [--public-key FILE ...] [--jwks-uri URL] [--previous-issuer URL ...]
@@ -141,15 +141,15 @@ export const command: CliCommand = {
         if (jwksUri !== undefined) {
             validateJwksUri(jwksUri, "--jwks-uri");
         }
-        const publicKeyPems = (args.flags.get("public-key") ?? []).map((file) => readPemFlagFile(file, "--public-key"));
+        const publicKeyPems = (args.flags.get("public-key") ?? []).map((file) => readKeyFile(file, "--public-key", "public"));
         const keyFlags = publicKeyPems.map(() => "--public-key");
         const notes: string[] = [];
         let signingKeyPem: string | undefined;
         const keyFile = flagValue(args, "key");
         if (keyFile !== undefined) {
-            const pem = readPemFlagFile(keyFile, "--key");
+            const pem = readKeyFile(keyFile, "--key", "any");
             if (splitPemBlocks(pem).some((block) => /PRIVATE KEY-----/.test(block))) {
-                readPrivateKey(pem, "--key"); // the flag's name in any error
+                checkKeyText(pem, keyFile, "--key", "private"); // one signing key: the flag's and the file's name in any error
                 signingKeyPem = pem;
             } else if (distribution === "talos") {
                 throw new IrsaInputError("--key", keyFile, "holds a public key, but Talos's patch carries the private signing key (cluster.serviceAccount.key)", "pass the private key, or omit --key to keep Talos's own key");

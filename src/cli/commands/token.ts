@@ -1,12 +1,11 @@
 import { validateIssuerUrl } from "../../oidc/discovery";
 import { IrsaInputError } from "../../oidc/errors";
-import { readPrivateKey } from "../../oidc/keys";
 import { mintServiceAccountToken } from "../../oidc/token";
 import { DEFAULT_AUDIENCE } from "../../oidc/trust-policy";
 import { validateDns1123Label, validateDns1123Subdomain } from "../../kubernetes/names";
 import { numberFlag, parseArgs, requiredFlag } from "../args";
 import type { CliCommand } from "../command";
-import { readFlagFile } from "../files";
+import { readKeyFile } from "../files";
 
 export const command: CliCommand = {
     usage: `Usage: selfhosted-irsa token --key FILE --issuer URL --namespace NS --service-account SA [--audience A] [--ttl SECONDS]
@@ -41,8 +40,8 @@ Example:
         const issuer = validateIssuerUrl(requiredFlag(args, "issuer"), "--issuer");
         const namespace = validateDns1123Label(requiredFlag(args, "namespace"), "--namespace");
         const serviceAccount = validateDns1123Subdomain(requiredFlag(args, "service-account"), "--service-account");
-        const privateKeyPem = readFlagFile(requiredFlag(args, "key"), "--key");
-        readPrivateKey(privateKeyPem, "--key"); // fail with the flag's name before signing
+        // Checked here, so an error names the flag and the file before anything is signed.
+        const privateKeyPem = readKeyFile(requiredFlag(args, "key"), "--key", "private");
         const audiences = args.flags.get("audience") ?? [DEFAULT_AUDIENCE];
         if (audiences.some((a) => a === "")) {
             throw new IrsaInputError("--audience", "", "must not be empty", `use --audience ${DEFAULT_AUDIENCE}`);
