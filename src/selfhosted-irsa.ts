@@ -4,6 +4,7 @@ import { IrsaRole, RoleForOptions } from "./aws/irsa-role";
 import { checkAudienceListed } from "./aws/irsa-role-args";
 import { RolePolicy, rolePolicyArgs } from "./aws/role-policy";
 import { Hosting, HostingKind, publishDocuments } from "./aws/hosting";
+import { validateAudiences } from "./aws/names";
 import { createOidcProvider } from "./aws/oidc-provider";
 import { createCloudFrontHosting } from "./aws/cloudfront-hosting";
 import { createS3Hosting } from "./aws/s3-hosting";
@@ -110,7 +111,8 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
             { parent },
         );
 
-        const audiences = pulumi.output(normalized.audiences);
+        // Checked again once known: an Output-valued list must meet the same literal-audience rule.
+        const audiences = pulumi.output(normalized.audiences).apply((list) => [...validateAudiences(list)]);
         let oidcProviderArn: pulumi.Output<string>;
         if (args.existingOidcProviderArn !== undefined) {
             oidcProviderArn = pulumi.all([args.existingOidcProviderArn, issuerUrl]).apply(([arn, issuer]) => {

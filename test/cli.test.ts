@@ -102,7 +102,7 @@ describe("errors exit non-zero with the message and no stack trace", () => {
             `error: \`--key\` ${JSON.stringify(keyFile("ec-p256.spki.pem"))} (a PEM PUBLIC KEY block) is a public key where the private signing key is needed (a public key only verifies tokens). Fix: pass the private key: the API server's --service-account-signing-key-file (PKCS#1, PKCS#8 or SEC1 PEM)\n`,
         ],
         ["doctor without --issuer", ["doctor"], "error: `--issuer` (not set) is required. Fix: pass --issuer VALUE (see --help)\n"],
-        ["doctor with a bad timeout", ["doctor", "--issuer", "https://a.example.com", "--timeout", "soon"], 'error: `--timeout` "soon" must be a positive number. Fix: pass e.g. --timeout 5\n'],
+        ["doctor with a bad timeout", ["doctor", "--issuer", "https://a.example.com", "--timeout", "soon"], 'error: `--timeout` "soon" must be a whole number of seconds from 1 to 300. Fix: pass e.g. --timeout 5\n'],
         ["doctor with a missing token file", ["doctor", "--issuer", "https://a.example.com", "--token", "/nonexistent/token"], 'error: `--token` "/nonexistent/token" does not exist. Fix: pass the path of an existing file to --token\n'],
     ];
     for (const [name, argv, stderr] of cases) {

@@ -237,7 +237,7 @@ describe("selfhosted-irsa cluster-config", () => {
         assert.equal(sts.code, 2);
         assert.match(sts.stderr, /^error: `--api-audience` "sts\.amazonaws\.com" is an STS audience/);
         const max = await cli(["--distribution", "talos", "--issuer", ISSUER, "--max-token-expiration", "60"]);
-        assert.equal(max.stderr, 'error: `--max-token-expiration` "60" must be a whole number of seconds, 3600 or more (kube-apiserver\'s lower bound). Fix: pass e.g. --max-token-expiration 86400\n');
+        assert.equal(max.stderr, 'error: `--max-token-expiration` "60" must be a whole number of seconds from 3,600 to 4,294,967,296. Fix: pass e.g. --max-token-expiration 86400\n');
         const help = await cli(["--help"]);
         assert.equal(help.code, 0);
         assert.match(help.stdout, /^Usage: selfhosted-irsa cluster-config --distribution talos\|kubeadm\|k3s\|rke2\|eks-anywhere --issuer URL/);

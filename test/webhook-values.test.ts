@@ -217,7 +217,7 @@ describe("webhook args validation (exact messages)", () => {
         [
             "empty audience",
             { ...ok, tokenAudience: " " },
-            "`webhook.tokenAudience` \" \" is empty. Fix: leave it unset for \"sts.amazonaws.com\", or give an audience the IAM OIDC provider lists as a client ID",
+            "`webhook.tokenAudience` \" \" contains \" \": an audience is 1 to 255 literal characters: no `$`, `{`, `}`, `*`, `?`, white space or control characters (in a trust policy IAM reads `${...}` as a policy variable and `*`, `?` as wildcards). Fix: use the audience exactly as pods request it (the IAM OIDC provider's client ID), e.g. \"sts.amazonaws.com\"",
         ],
         [
             "empty chart version",

@@ -2,6 +2,7 @@
 // are in docs/facts.md; the comments here say why each shape is what it is.
 import type { KeyObject } from "node:crypto";
 import { stringify } from "yaml";
+import { validateLiteralAudience } from "../oidc/audience";
 import { defaultJwksUri, validateIssuerUrl, validateJwksUri } from "../oidc/discovery";
 import { IrsaInputError, REDACTED } from "../oidc/errors";
 import { readPrivateKey, readPublicKey, refusePrivateKey, splitPemBlocks } from "../oidc/keys";
@@ -103,11 +104,7 @@ function check(input: ClusterConfigArgs): Checked {
     const additional = validatePreviousIssuers(issuer, input.additionalIssuers ?? [], "additionalIssuers");
     const jwksUri = validateJwksUri(input.jwksUri ?? defaultJwksUri(issuer), "jwksUri");
     const audiences = input.audiences ?? [DEFAULT_AUDIENCE];
-    audiences.forEach((a, i) => {
-        if (typeof a !== "string" || a === "") {
-            throw new IrsaInputError(`audiences[${i}]`, a, "must be a non-empty string", `use ${JSON.stringify(DEFAULT_AUDIENCE)}`);
-        }
-    });
+    audiences.forEach((a, i) => validateLiteralAudience(a, `audiences[${i}]`));
     let apiAudiences: string | undefined;
     if (input.apiAudiences !== undefined) {
         if (input.apiAudiences.length === 0) {

@@ -1,5 +1,6 @@
 // Pure: args, validation and the Helm values of the pod identity webhook chart. Only a type import from
 // @pulumi/pulumi (erased at compile time), so this file loads and tests without the Pulumi runtime.
+import { validateLiteralAudience } from "../oidc/audience";
 import type { Input } from "@pulumi/pulumi";
 import { AWS_REGION_CODE } from "../aws/names";
 import { IrsaInputError } from "../oidc/errors";
@@ -233,11 +234,9 @@ export function validateTokenExpiration(seconds: unknown, argument: string, max:
     return seconds;
 }
 
+/** The webhook's token audience (and a ServiceAccount's audience annotation): a literal audience. */
 export function validateAudience(audience: unknown, argument: string): string {
-    if (typeof audience !== "string" || audience.trim() === "") {
-        throw new IrsaInputError(argument, audience, "is empty", `leave it unset for "${DEFAULT_TOKEN_AUDIENCE}", or give an audience the IAM OIDC provider lists as a client ID`);
-    }
-    return audience;
+    return validateLiteralAudience(audience, argument);
 }
 
 function validateFailurePolicy(policy: unknown): void {

@@ -3,7 +3,7 @@ import { validateIssuerUrl, validateJwksUri } from "../../oidc/discovery";
 import { IrsaInputError } from "../../oidc/errors";
 import { splitPemBlocks } from "../../oidc/keys";
 import { DEFAULT_AUDIENCE } from "../../oidc/trust-policy";
-import { flagValue, numberFlag, parseArgs, requiredFlag } from "../args";
+import { checks, flagValue, numberFlag, parseArgs, requiredFlag } from "../args";
 import type { CliCommand } from "../command";
 import { checkKeyText, readKeyFile } from "../files";
 
@@ -30,7 +30,7 @@ Flags:
   --audience A                an STS audience pods request tokens for (default: ${DEFAULT_AUDIENCE}), repeatable;
                               never an API audience
   --api-audience A            --api-audiences entry, repeatable (default: unset, the distribution's own)
-  --max-token-expiration S    --service-account-max-token-expiration in seconds (3600 or more)
+  --max-token-expiration S    --service-account-max-token-expiration, whole seconds from 3600 to 2^32
   --cluster-name NAME         EKS Anywhere Cluster name (default: my-cluster)
   --kubeadm-api-version V     ${KUBEADM_API_VERSIONS.join(" or ")} (default: v1beta4, kubeadm 1.31+)
   --show-secrets              print the variant that holds the private key (Talos); without it no private key
@@ -111,9 +111,9 @@ export const command: CliCommand = {
             "public-key": { value: true, repeat: true },
             "jwks-uri": { value: true },
             "previous-issuer": { value: true, repeat: true },
-            audience: { value: true, repeat: true },
+            audience: { value: true, repeat: true, check: checks.audience },
             "api-audience": { value: true, repeat: true },
-            "max-token-expiration": { value: true },
+            "max-token-expiration": { value: true, check: checks.seconds(3600, 2 ** 32, 86400) },
             "cluster-name": { value: true },
             "kubeadm-api-version": { value: true },
             "show-secrets": { value: false },
@@ -159,11 +159,7 @@ export const command: CliCommand = {
                 notes.push(`${keyFile} is a public key: used as a verification key only; the API server also needs its private half to sign`);
             }
         }
-        const maxText = flagValue(args, "max-token-expiration");
-        const maxTokenExpiration = maxText === undefined ? undefined : numberFlag(args, "max-token-expiration", 86400);
-        if (maxTokenExpiration !== undefined && (!Number.isInteger(maxTokenExpiration) || maxTokenExpiration < 3600)) {
-            throw new IrsaInputError("--max-token-expiration", maxText, "must be a whole number of seconds, 3600 or more (kube-apiserver's lower bound)", "pass e.g. --max-token-expiration 86400");
-        }
+        const maxTokenExpiration = flagValue(args, "max-token-expiration") === undefined ? undefined : numberFlag(args, "max-token-expiration", 86400);
         const config = withFlagErrors(keyFlags, () => buildClusterConfig({
             distribution: distribution as Distribution,
             issuer,

@@ -1,7 +1,7 @@
 import { IrsaInputError } from "../../oidc/errors";
 import { httpsFetcher } from "../../oidc/https-fetch";
 import { DEFAULT_TIMEOUT_MS, verifyIssuer } from "../../oidc/verify";
-import { flagValue, numberFlag, parseArgs, requiredFlag } from "../args";
+import { checks, flagValue, numberFlag, parseArgs, requiredFlag, TIMEOUT_SECONDS } from "../args";
 import type { CliCommand } from "../command";
 import { readFlagFile, readFlagFileOrStdin } from "../files";
 import { formatReport } from "../report";
@@ -21,10 +21,10 @@ Prints one line per check (PASS or FAIL, with the reason and the fix) and exits 
 Flags:
   --issuer URL          the issuer URL, exactly as the IAM OIDC provider and --service-account-issuer name it
   --token FILE|-        a service-account token file, or - to read it from standard input
-  --audience A          the audience STS is asked for (default: sts.amazonaws.com)
+  --audience A          the audience STS is asked for (default: sts.amazonaws.com; literal: no $ { } * ?)
   --trust-policy FILE   the role's trust policy (JSON, e.g. aws iam get-role --query Role.AssumeRolePolicyDocument)
   --ca-file FILE        trust this CA (PEM) instead of the system roots (test servers; STS does not know it)
-  --timeout S           bound on each network step, in seconds (default: ${DEFAULT_TIMEOUT_MS / 1000}, as STS)
+  --timeout S           bound on each network step, whole seconds from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max} (default: ${DEFAULT_TIMEOUT_MS / 1000}, as STS)
 
 Example:
   kubectl create token app --audience sts.amazonaws.com | selfhosted-irsa doctor --issuer https://oidc.example.com --token -
@@ -37,10 +37,10 @@ ${clusterUsage}`,
         const args = parseArgs(argv, {
             issuer: { value: true },
             token: { value: true },
-            audience: { value: true },
+            audience: { value: true, check: checks.audience },
             "trust-policy": { value: true },
             "ca-file": { value: true },
-            timeout: { value: true },
+            timeout: { value: true, check: checks.seconds(TIMEOUT_SECONDS.min, TIMEOUT_SECONDS.max, DEFAULT_TIMEOUT_MS / 1000) },
         });
         if (args.positional.length > 0) {
             throw new IrsaInputError(args.positional[0], args.positional[0], "is not an argument of `doctor`", "pass the issuer with --issuer URL, or check a live cluster with `doctor cluster`");
