@@ -132,7 +132,7 @@ describe("demo: what it proves, what next, 100 columns", () => {
         assert.ok(next > 0 && lines.length - next <= 8, "the demo ends with the what-next block");
         assert.match(lines.slice(next).join("\n"), /selfhosted-irsa cluster-config --distribution/);
         assert.match(lines.slice(next).join("\n"), /selfhosted-irsa doctor --issuer <issuerUrl> --token token\.jwt/);
-        assert.match(run.stdout, /^All 26 checks passed/m);
+        assert.match(run.stdout, /^All 27 checks passed/m);
     });
 
     it("wrapLines breaks at spaces under the text after the marker, and leaves an unbreakable word whole", () => {

@@ -141,9 +141,9 @@ describe("doctor against a loopback issuer", () => {
         const run = await cli(["doctor", "--issuer", server.url, "--token", "-", "--trust-policy", policy, "--ca-file", ca], `${token}\n`);
         assert.equal(run.code, 0, run.stdout);
         const lines = run.stdout.trimEnd().split("\n");
-        assert.equal(lines.length, 27);
-        assert.ok(lines.slice(0, 26).every((l) => l.startsWith("PASS ")));
-        assert.equal(lines[26], "All 26 checks passed: STS would accept this issuer and token.");
+        assert.equal(lines.length, 28);
+        assert.ok(lines.slice(0, 27).every((l) => l.startsWith("PASS ")));
+        assert.equal(lines[27], "All 27 checks passed: STS would accept this issuer and token.");
     });
     it("fails with a line naming the check, the reason and the fix, exit 1", async () => {
         const token = write("token", await mintServiceAccountToken({ privateKeyPem: RSA, issuer: server.url, namespace: "apps", serviceAccount: "other" }));
@@ -156,7 +156,7 @@ describe("doctor against a loopback issuer", () => {
             ),
             run.stdout,
         );
-        assert.ok(run.stdout.endsWith("1 of 26 checks failed.\n"));
+        assert.ok(run.stdout.endsWith("1 of 27 checks failed.\n"));
     });
     it("fails the TLS check without --ca-file", async () => {
         const run = await cli(["doctor", "--issuer", server.url, "--timeout", "2"]);
@@ -170,7 +170,7 @@ describe("demo", () => {
         const run = await cli(["demo", "--namespace", "team-a", "--service-account", "reader", "--region", "eu-west-1"]);
         assert.equal(run.code, 0, run.stdout + run.stderr);
         assert.doesNotMatch(run.stdout, /^FAIL /m);
-        assert.match(run.stdout, /^All 26 checks passed/m);
+        assert.match(run.stdout, /^All 27 checks passed/m);
         assert.match(run.stdout, /^ {2}AWS_ROLE_ARN=arn:aws:iam::111122223333:role\/team-a-reader$/m);
         assert.match(run.stdout, /^ {2}AWS_WEB_IDENTITY_TOKEN_FILE=\/var\/run\/secrets\/eks\.amazonaws\.com\/serviceaccount\/token$/m);
         assert.match(run.stdout, /^ {2}AWS_STS_REGIONAL_ENDPOINTS=regional$/m);

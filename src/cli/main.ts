@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `selfhosted-irsa` CLI. Commands load lazily and never import @pulumi/*, so startup stays fast.
 import type { CliCommand, CliIo } from "./command";
+import { escapeControls } from "../oidc/display";
 import { IrsaInputError } from "../oidc/errors";
 
 // One-line summaries live here (not in the modules) so `--help` loads no command module.
@@ -73,7 +74,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     } catch (err) {
         // Never a stack trace for bad input: the message names the argument and the fix.
         const message = err instanceof Error ? err.message : String(err);
-        io.stderr(`error: ${message}\n`);
+        io.stderr(`error: ${escapeControls(message)}\n`);
         return err instanceof IrsaInputError ? 2 : 1;
     }
 }

@@ -1,3 +1,4 @@
+import { terminalSafeJson } from "../../oidc/display";
 import { IrsaInputError } from "../../oidc/errors";
 import { httpsFetcher } from "../../oidc/https-fetch";
 import { DEFAULT_TIMEOUT_MS } from "../../oidc/verify";
@@ -91,6 +92,7 @@ export async function runDoctorCluster(argv: readonly string[], io: CliIo, runne
         runner,
     });
     const ok = findings.every((f) => f.level !== Level.Fail);
-    io.stdout(flagValue(args, "json") ? `${JSON.stringify({ ok, findings }, null, 2)}\n` : formatClusterReport(findings));
+    // --json is exact (the strings as received) and still terminal-safe (display.ts).
+    io.stdout(flagValue(args, "json") ? `${terminalSafeJson({ ok, findings }, 2)}\n` : formatClusterReport(findings));
     return ok ? 0 : 1;
 }

@@ -5,6 +5,7 @@ import { checks, flagValue, numberFlag, parseArgs, requiredFlag, TIMEOUT_SECONDS
 import type { CliCommand } from "../command";
 import { readFlagFile, readFlagFileOrStdin } from "../files";
 import { formatReport } from "../report";
+import { isFailure } from "../../oidc/findings";
 import { clusterUsage, readCaFlag, runDoctorCluster } from "./doctor-cluster";
 
 export const command: CliCommand = {
@@ -57,6 +58,6 @@ ${clusterUsage}`,
         const ca = readCaFlag(flagValue(args, "ca-file"));
         const findings = await verifyIssuer({ issuer, token, audience: flagValue(args, "audience"), trustPolicy, fetch: httpsFetcher({ ca }), timeoutMs });
         io.stdout(formatReport(findings));
-        return findings.every((f) => f.ok) ? 0 : 1;
+        return findings.some(isFailure) ? 1 : 0;
     },
 };
