@@ -325,7 +325,8 @@ export function checkTrustPolicy(args: TrustCheckArgs): Finding[] {
         const context = { [`${host}:sub`]: args.token.sub === undefined ? [] : [args.token.sub], [`${host}:aud`]: args.token.aud };
         const { decision, statement, unknownOperators } = evaluateWebIdentityTrust(args.policy, { providerArn, context });
         if (decision !== "Allow" && unknownOperators.length > 0) {
-            findings.push(warn("trust.statement", `cannot evaluate here whether one statement admits both the token's sub and aud: the policy uses ${[...new Set(unknownOperators)].map((o) => quoted(o)).join(", ")}, which the doctor does not decide (policy variables, other operators)`, "test the role with the real STS (aws sts assume-role-with-web-identity)"));
+            // Said once: a claim that could not be decided already warned.
+            if (!sub.warning && !aud.warning) findings.push(warn("trust.statement", `cannot evaluate here whether one statement admits both the token's sub and aud: the policy uses ${[...new Set(unknownOperators)].map((o) => quoted(o)).join(", ")}, which the doctor does not decide (policy variables, other operators)`, "test the role with the real STS (aws sts assume-role-with-web-identity)"));
         } else if (decision !== "Allow") {
             findings.push(
                 decision === "ExplicitDeny"
