@@ -3,6 +3,26 @@ import * as pulumi from "@pulumi/pulumi";
 import { IrsaInputError } from "../oidc/errors";
 import { checkClusterIssuer, publicKeyPemsFromJwks } from "../oidc/jwks-import";
 import { describeKubectlFailure, KubectlTarget, kubectlShellCommand, parseShellRun } from "./kubectl";
+import { validateDns1123Subdomain } from "./names";
+
+/** The kubeconfig and context as kubectl gets them: non-empty, no leading '-', no control characters. */
+export function checkKubectlTarget(kubeconfig: string | undefined, context: string | undefined): void {
+    for (const [name, value] of [["kubeconfig", kubeconfig], ["context", context]] as const) {
+        // eslint-disable-next-line no-control-regex
+        if (value !== undefined && (typeof value !== "string" || value === "" || value.startsWith("-") || /[\u0000-\u001f\u007f]/.test(value))) {
+            throw new IrsaInputError(`signingKey.fromCluster.${name}`, value, "must be non-empty, must not start with '-' and must hold no control characters", name === "kubeconfig" ? "pass the kubeconfig file's path (./-name for a file whose name starts with '-')" : "pass a context the kubeconfig defines (`kubectl config get-contexts`)");
+        }
+    }
+}
+
+/** Checks what is known now of `fromCluster` (before anything is created); Outputs are checked when they resolve. */
+export function validateFromClusterArgs(args: FromClusterArgs): void {
+    validateFromClusterTimeout(args.timeoutSeconds);
+    checkKubectlTarget(typeof args.kubeconfig === "string" ? args.kubeconfig : undefined, typeof args.context === "string" ? args.context : undefined);
+    if (typeof args.eksAnywhereClusterName === "string") {
+        validateDns1123Subdomain(args.eksAnywhereClusterName, "signingKey.fromCluster.eksAnywhereClusterName");
+    }
+}
 
 /** Where to read a running cluster's service-account public keys. */
 export interface FromClusterArgs {
@@ -20,25 +40,49 @@ export interface FromClusterArgs {
      * API server to the new issuer). Default: false
      */
     allowIssuerMismatch?: boolean;
+    /**
+     * Bound on each kubectl run, in whole seconds from 1 to 3600: kubectl and every process it starts (an exec
+     * credential plugin such as `aws eks get-token`, `gke-gcloud-auth-plugin` or a browser login) are killed when
+     * it is reached, so `pulumi preview` never hangs. Plain. Default: 60
+     */
+    timeoutSeconds?: number;
 }
 
 /** Bound on each API request of the kubectl invoke, seconds (a hung API server must not hang the preview). */
 export const FROM_CLUSTER_REQUEST_TIMEOUT_SECONDS = 30;
+/** Bound on each whole kubectl run, seconds (`fromCluster.timeoutSeconds`): two requests and a credential plugin. */
+export const DEFAULT_FROM_CLUSTER_TIMEOUT_SECONDS = 60;
+export const MAX_FROM_CLUSTER_TIMEOUT_SECONDS = 3600;
+/** A JWKS, a discovery document or the EKS Anywhere secret is a few KiB; 4 MiB stops a runaway answer. */
+export const FROM_CLUSTER_MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
+const TIMEOUT_ARG = "signingKey.fromCluster.timeoutSeconds";
 
-/** The kubectl command line for @pulumi/command's /bin/sh (pure, exported for tests). */
-export function kubectlCommand(words: string[], kubeconfig?: string, context?: string): string {
-    return kubectlShellCommand(words, { kubeconfig, context, requestTimeoutSeconds: FROM_CLUSTER_REQUEST_TIMEOUT_SECONDS });
+/** Checks `fromCluster.timeoutSeconds` (plain: it shapes the command line). */
+export function validateFromClusterTimeout(seconds: unknown): number {
+    if (seconds === undefined) {
+        return DEFAULT_FROM_CLUSTER_TIMEOUT_SECONDS;
+    }
+    if (typeof seconds !== "number" || !Number.isInteger(seconds) || seconds < 1 || seconds > MAX_FROM_CLUSTER_TIMEOUT_SECONDS) {
+        throw new IrsaInputError(TIMEOUT_ARG, seconds, `must be a whole number of seconds from 1 to ${MAX_FROM_CLUSTER_TIMEOUT_SECONDS}`, `leave it unset for ${DEFAULT_FROM_CLUSTER_TIMEOUT_SECONDS}, or raise it for a credential plugin that needs longer`);
+    }
+    return seconds;
+}
+
+/** The kubectl command line for @pulumi/command's /bin/sh (pure, exported for tests): bounded as a whole (kubectl.ts). */
+export function kubectlCommand(words: string[], kubeconfig?: string, context?: string, timeoutSeconds = DEFAULT_FROM_CLUSTER_TIMEOUT_SECONDS): string {
+    return kubectlShellCommand(words, { kubeconfig, context, requestTimeoutSeconds: Math.min(FROM_CLUSTER_REQUEST_TIMEOUT_SECONDS, timeoutSeconds) }, { timeoutSeconds, maxOutputBytes: FROM_CLUSTER_MAX_OUTPUT_BYTES });
 }
 
 /**
  * kubectl's stdout when it succeeded (warnings on stderr are ignored), else a clear error with kubectl's own
  * words from stderr, its exit status, and the fix.
  */
-export function kubectlResult(stdout: string | undefined, stderr: string | undefined, what: string, target: KubectlTarget = {}): string {
+export function kubectlResult(stdout: string | undefined, stderr: string | undefined, what: string, target: KubectlTarget = {}, timeoutSeconds = DEFAULT_FROM_CLUSTER_TIMEOUT_SECONDS): string {
     const run = parseShellRun(stdout, stderr);
-    if (run.exitCode !== 0) {
-        const failure = describeKubectlFailure(run, target);
-        throw new IrsaInputError("signingKey.fromCluster", what, `could not be read from the cluster (kubectl exited with status ${run.exitCode}: ${failure.reason})`, failure.fix);
+    if (run.exitCode !== 0 || run.spawnError !== undefined) {
+        const failure = describeKubectlFailure(run, target, { seconds: timeoutSeconds, setting: `\`${TIMEOUT_ARG}\`` });
+        const how = run.exitCode === null ? failure.reason : `kubectl exited with status ${run.exitCode}: ${failure.reason}`;
+        throw new IrsaInputError("signingKey.fromCluster", what, `could not be read from the cluster (${how})`, failure.fix);
     }
     return run.stdout;
 }
@@ -49,16 +93,19 @@ export function kubectlResult(stdout: string | undefined, stderr: string | undef
  * cluster's issuer is the published one.
  */
 export function readClusterPublicKeys(args: FromClusterArgs, issuerUrl: pulumi.Input<string>, opts: pulumi.InvokeOptions): pulumi.Output<string[]> {
-    // Each call gives kubectl's stdout, or fails with kubectl's stderr and exit status.
+    const timeoutSeconds = validateFromClusterTimeout(args.timeoutSeconds);
+    // Each call gives kubectl's stdout, or fails with kubectl's stderr and exit status (or the bound it hit).
     const run = (words: pulumi.Input<string[]>, what: string) =>
-        pulumi.all([words, args.kubeconfig, args.context]).apply(([w, kubeconfig, context]) =>
-            command.local
-                .runOutput({ command: kubectlCommand(w, kubeconfig, context), interpreter: ["/bin/sh", "-c"] }, opts)
-                .apply((result) => kubectlResult(result.stdout, result.stderr, what, { kubeconfig, context })),
-        );
+        pulumi.all([words, args.kubeconfig, args.context]).apply(([w, kubeconfig, context]) => {
+            // What reaches kubectl is checked first: no value can be read as one of its flags.
+            checkKubectlTarget(kubeconfig, context);
+            return command.local
+                .runOutput({ command: kubectlCommand(w, kubeconfig, context, timeoutSeconds), interpreter: ["/bin/sh", "-c"] }, opts)
+                .apply((result) => kubectlResult(result.stdout, result.stderr, what, { kubeconfig, context }, timeoutSeconds));
+        });
     const discovery = run(["get", "--raw", "/.well-known/openid-configuration"], "/.well-known/openid-configuration");
     const keys = args.eksAnywhereClusterName
-        ? run(pulumi.output(args.eksAnywhereClusterName).apply((cluster) => ["get", "secret", `${cluster}-sa`, "-n", "eksa-system", "-o", "jsonpath={.data.tls\\.crt}"]), "the EKS Anywhere <cluster>-sa secret").apply((b64) => [
+        ? run(pulumi.output(args.eksAnywhereClusterName).apply((cluster) => ["get", "secret", `${validateDns1123Subdomain(cluster, "signingKey.fromCluster.eksAnywhereClusterName")}-sa`, "-n", "eksa-system", "-o", "jsonpath={.data.tls\\.crt}"]), "the EKS Anywhere <cluster>-sa secret").apply((b64) => [
               Buffer.from(b64.trim(), "base64").toString("utf8"),
           ])
         : run(["get", "--raw", "/openid/v1/jwks"], "/openid/v1/jwks").apply((jwks) => publicKeyPemsFromJwks(jwks, "signingKey.fromCluster (/openid/v1/jwks)"));

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { IrsaInputError, REDACTED } from "../oidc/errors";
 import { MIN_RSA_BITS, readPrivateKey, readPublicKey, refusePrivateKey, splitPemBlocks } from "../oidc/keys";
-import { FromClusterArgs, readClusterPublicKeys } from "./cluster-keys";
+import { FromClusterArgs, readClusterPublicKeys, validateFromClusterArgs } from "./cluster-keys";
 
 /** Algorithm of a generated signing key: RSA (2048 bits and up) or ECDSA P-256. */
 export const KeyAlgorithm = { RSA: "RSA", ECDSA: "ECDSA" } as const;
@@ -80,6 +80,9 @@ export function validateSigningKeyArgs(args: SigningKeyArgs | undefined): void {
         if (!Number.isInteger(args.rsaBits) || args.rsaBits < MIN_RSA_BITS) {
             throw new IrsaInputError(`${ARG}.rsaBits`, args.rsaBits, `is not a whole number of at least ${MIN_RSA_BITS}`, `use ${MIN_RSA_BITS} (the default), 3072 or 4096`);
         }
+    }
+    if (args.fromCluster !== undefined) {
+        validateFromClusterArgs(args.fromCluster);
     }
     if (typeof args.privateKeyPem === "string") {
         readPrivateKey(args.privateKeyPem, `${ARG}.privateKeyPem`);

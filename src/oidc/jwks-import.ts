@@ -17,7 +17,7 @@ export function publicKeyPemsFromJwks(jwksJson: string, argument = "jwks"): stri
     }
     const keys = (parsed as { keys?: unknown }).keys;
     if (!Array.isArray(keys) || keys.length === 0) {
-        throw new IrsaInputError(argument, found(describeKeyText(parsed)), "holds no `keys` array", "enable ServiceAccountIssuerDiscovery on the API server (on by default since 1.21)");
+        throw new IrsaInputError(argument, jwksJson, "holds no `keys` array", "enable ServiceAccountIssuerDiscovery on the API server (on by default since 1.21)");
     }
     const pems: string[] = [];
     keys.forEach((jwk: Record<string, unknown>, i: number) => {
