@@ -7,7 +7,10 @@ import { describeKubectlFailure, expandHome, kubectlArgv, parseShellRun } from "
 import { checkMissedInjection, owningWorkload } from "../src/cli/cluster-doctor/injection-checks";
 import { compareKeys, jwksKeys } from "../src/cli/cluster-doctor/issuer-checks";
 import { checkServiceAccountAnnotations, providerAudiences } from "../src/cli/cluster-doctor/service-account-checks";
-import { chainsTo, checkFailurePolicy, pemCertificates, WebhookTarget } from "../src/cli/cluster-doctor/webhook-checks";
+import { checkFailurePolicy, pemCertificates, WebhookTarget } from "../src/cli/cluster-doctor/webhook-checks";
+import { verifyLikeGo } from "../src/cli/cluster-doctor/x509-chain";
+
+const chainsTo = (chain: ReturnType<typeof pemCertificates>, bundle: ReturnType<typeof pemCertificates>) => verifyLikeGo(chain, bundle, undefined, new Date()).ok;
 import { diagnoseCluster } from "../src/cli/cluster-doctor/diagnose";
 import { buildJwks, serializeJwks } from "../src/oidc";
 import { deploymentPod, OTHER, RSA, serviceAccount } from "./helpers/irsa-cluster";
