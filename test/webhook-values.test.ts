@@ -227,7 +227,7 @@ describe("webhook args validation (exact messages)", () => {
         [
             "chart repository not a URL",
             { ...ok, chartRepository: "jkroepke" },
-            "`webhook.chartRepository` \"jkroepke\" is not an http(s) URL. Fix: leave it unset for https://jkroepke.github.io/helm-charts, or give the address of a Helm repository that serves amazon-eks-pod-identity-webhook",
+            "`webhook.chartRepository` \"jkroepke\" is not an https:// Helm repository or an oci:// registry (the chart installs a cluster-wide mutating webhook: over plain http anyone on the path could replace it). Fix: leave it unset for https://jkroepke.github.io/helm-charts, or give the https:// or oci:// address of a repository that serves amazon-eks-pod-identity-webhook",
         ],
         [
             "namespace not a DNS label",

@@ -12,6 +12,8 @@ export interface CliIo {
 export interface CliCommand {
     /** The full `--help` text. */
     usage: string;
+    /** Subcommands' own `--help` texts, by name (`doctor cluster`). */
+    subcommands?: Record<string, string>;
     /** Runs the command; resolves to the process exit code. */
     run(argv: readonly string[], io: CliIo): Promise<number>;
 }

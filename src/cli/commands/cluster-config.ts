@@ -73,17 +73,25 @@ export function inFlagTerms(err: unknown, keyFlags: readonly string[]): unknown 
     }
     const head = `\`${err.argument}\``;
     const fixAt = err.message.lastIndexOf(". Fix: ");
-    let fix = err.message.slice(fixAt);
-    // Only camelCase names: plain words like "audiences" in a fix are English, not arguments.
-    for (const [name, f] of Object.entries(FLAG_OF).filter(([name]) => /[A-Z]/.test(name))) {
-        fix = fix.replace(new RegExp(`\\b${name}\\b`, "g"), f);
-    }
+    let fix = inFlagWords(err.message.slice(fixAt));
     if (base === "clusterName") {
         fix = `. Fix: use the EKS Anywhere Cluster's metadata.name (lowercase letters, digits, '-', '.'), e.g. ${JSON.stringify(dnsName(err.message))}`;
     }
     err.message = `\`${flag}\`${err.message.slice(head.length, fixAt)}${fix}`;
     (err as { argument: string }).argument = flag;
     return err;
+}
+
+/**
+ * A text of the core (a fix, a step) with its argument names written as the flags that set them. Only camelCase
+ * names: plain words like "audiences" are English, not arguments.
+ */
+export function inFlagWords(text: string): string {
+    let out = text;
+    for (const [name, f] of Object.entries(FLAG_OF).filter(([n]) => /[A-Z]/.test(n))) {
+        out = out.replace(new RegExp(`\\b${name}\\b`, "g"), f);
+    }
+    return out;
 }
 
 /** A DNS-1123 name close to the value quoted in a message (for the fix's example). */
@@ -174,7 +182,8 @@ export const command: CliCommand = {
             kubeadmApiVersion: flagValue(args, "kubeadm-api-version") as KubeadmApiVersion | undefined,
         }));
         const showSecrets = args.flags.has("show-secrets");
-        let instructions = config.instructions;
+        // The steps are the core's, in the words of the flags the user typed (`drop --previous-issuer`).
+        let instructions = config.instructions.map(inFlagWords);
         if (config.secretYaml !== undefined && !showSecrets) {
             // The core's steps are for the secret patch; this output is the other one, without the key.
             instructions = instructions.map((step) =>
@@ -187,7 +196,9 @@ export const command: CliCommand = {
             const target = config.files.find((f) => f.contents === "private-key" && f.action === "write");
             notes.push(`the private key stays in ${keyFile}${target ? `: copy it to ${target.path} (mode ${target.mode})` : ""}`);
         }
-        const files = config.files.map((f) => `${f.path} (${f.contents}, ${f.mode}): ${f.action === "write" ? "write it" : `${config.distribution}'s own, keep it`}`);
+        // With the secret patch, Talos writes its key files from cluster.serviceAccount.key: they are replaced, not kept.
+        const fromPatch = showSecrets && config.secretYaml !== undefined;
+        const files = config.files.map((f) => `${f.path} (${f.contents}, ${f.mode}): ${f.action === "write" ? "write it" : fromPatch ? `written by ${config.distribution} from the patch's cluster.serviceAccount.key (it replaces ${config.distribution}'s own key)` : `${config.distribution}'s own, keep it`}`);
         io.stdout(
             comment([`selfhosted-irsa cluster-config for ${config.distribution}, issuer ${issuer}`]) +
                 (showSecrets && config.secretYaml !== undefined ? config.secretYaml : config.publicYaml) +

@@ -30,7 +30,9 @@ Flags:
 Example:
   kubectl create token app --audience sts.amazonaws.com | selfhosted-irsa doctor --issuer https://oidc.example.com --token -
 
-${clusterUsage}`,
+A live cluster, end to end with kubectl: selfhosted-irsa doctor cluster --help
+`,
+    subcommands: { cluster: clusterUsage },
     async run(argv, io) {
         if (argv[0] === "cluster") {
             return runDoctorCluster(argv.slice(1), io);
