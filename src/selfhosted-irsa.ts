@@ -15,6 +15,7 @@ import { createPodIdentityWebhook } from "./kubernetes/webhook";
 import { buildOidcDocuments } from "./oidc-documents";
 import { issuerHost } from "./oidc/discovery";
 import { validateOidcProviderArn } from "./oidc/trust-policy";
+import { validateLiteralAudience } from "./oidc/audience";
 import { SelfHostedIrsaArgs, checkExpectedIssuer, checkProviderMatchesIssuer, validateSelfHostedIrsaArgs } from "./selfhosted-irsa-args";
 import { validatePreviousIssuers } from "./kubernetes/api-server-args";
 
@@ -195,7 +196,8 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
         const context = roleForContexts.get(this)!;
         const audience = options?.audience;
         if (typeof audience === "string" && context.plainAudiences !== undefined) {
-            checkAudienceListed(audience, context.plainAudiences);
+            // The literal rule first: its message says what is wrong with the value itself.
+            checkAudienceListed(validateLiteralAudience(audience, "audience"), context.plainAudiences);
         }
         return new IrsaRole(
             `${context.name}-${namespace}-${serviceAccount}`,

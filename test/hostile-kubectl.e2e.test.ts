@@ -118,6 +118,17 @@ describe("kubectl argument injection is refused before any kubectl runs", () => 
         assert.equal(fs.existsSync(record), false, "kubectl was never run");
     });
 
+    it("--webhook nope fails, naming the configuration it did find, instead of checking that one and passing", async () => {
+        let stdout = "";
+        const io: CliIo = { stdout: (t) => void (stdout += t), stderr: () => undefined, readStdin: async () => "" };
+        await runDoctorCluster(["--kubeconfig", api.kubeconfig, "--webhook", "nope", "--timeout", "10", "--json"], io);
+        const findings = (JSON.parse(stdout) as { findings: ClusterFinding[] }).findings;
+        const webhook = findings.filter((f) => f.id.startsWith("webhook."));
+        assert.deepEqual(webhook.map((f) => f.level), ["FAIL"], "nothing of another configuration is reported");
+        assert.equal(webhook[0].message, "no MutatingWebhookConfiguration nope, the one --webhook names (the pod identity webhook's is amazon-eks-pod-identity-webhook)");
+        assert.equal(webhook[0].fix, "pass --webhook amazon-eks-pod-identity-webhook, or leave --webhook out to find it by its webhook's name");
+    });
+
     it("names from the API server never become API paths: a webhook Service named ../secrets/... is reported, not read", async () => {
         const hostile = webhookConfiguration("");
         hostile.webhooks[0].clientConfig.service = { name: "../../../api/v1/namespaces/kube-system/secrets/admin", namespace: "kube-system" };

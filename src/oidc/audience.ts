@@ -1,3 +1,4 @@
+import { quoted } from "./display";
 import { IrsaInputError } from "./errors";
 
 /** The longest audience IAM takes as an OIDC provider client ID. */
@@ -25,7 +26,7 @@ export function validateLiteralAudience(audience: unknown, argument: string): st
     }
     const bad = FORBIDDEN.exec(audience);
     if (bad) {
-        throw new IrsaInputError(argument, audience, `contains ${JSON.stringify(bad[0])}: ${LITERAL_AUDIENCE_RULE}`, "use the audience exactly as pods request it (the IAM OIDC provider's client ID), e.g. \"sts.amazonaws.com\"");
+        throw new IrsaInputError(argument, audience, `contains ${quoted(bad[0])}: ${LITERAL_AUDIENCE_RULE}`, "use the audience exactly as pods request it (the IAM OIDC provider's client ID), e.g. \"sts.amazonaws.com\"");
     }
     return audience;
 }

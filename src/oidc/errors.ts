@@ -1,3 +1,4 @@
+import { quoted } from "./display";
 import { describeKeyText, looksLikeKeyMaterial } from "./key-text";
 
 /**
@@ -56,5 +57,6 @@ function describeValue(value: unknown): string {
     }
     const text = typeof value === "string" ? value : JSON.stringify(value);
     const shown = text.length > 120 ? `${text.slice(0, 117)}...` : text;
-    return JSON.stringify(shown);
+    // JSON escapes C0 controls; C1 controls, line separators and bidi controls are escaped too (display.ts).
+    return quoted(shown);
 }
