@@ -9,12 +9,12 @@ import { ACCOUNT_ID, resources, setupMocks } from "./helpers/pulumi-mocks";
 
 setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
-const { SelfHostedIrsa } = require("../src/selfhosted-irsa") as typeof import("../src/selfhosted-irsa");
-const { IrsaRole } = require("../src/aws/irsa-role") as typeof import("../src/aws/irsa-role");
+const { SelfHostedIrsa } = require("../src/components/selfhosted-irsa") as typeof import("../src/components/selfhosted-irsa");
+const { IrsaRole } = require("../src/components/irsa-role") as typeof import("../src/components/irsa-role");
 const { buildClusterConfig } = require("../src/kubernetes/cluster-config") as typeof import("../src/kubernetes/cluster-config");
 const { buildTrustPolicy, mintServiceAccountToken, validateLiteralAudience, LITERAL_AUDIENCE_RULE } = require("../src/oidc") as typeof import("../src/oidc");
 const { checkServiceAccountAnnotations } = require("../src/cli/cluster-doctor/service-account-checks") as typeof import("../src/cli/cluster-doctor/service-account-checks");
-const { validateChartRepository } = require("../src/kubernetes/webhook-values") as typeof import("../src/kubernetes/webhook-values");
+const { validateChartRepository } = require("../src/webhook/webhook-values") as typeof import("../src/webhook/webhook-values");
 const { privateKeyForms } = require("./helpers/key-material") as typeof import("./helpers/key-material");
 
 const KEY = fs.readFileSync(path.join(__dirname, "..", "..", "test", "fixtures", "keys", "rsa2048.pkcs8.pem"), "utf8");

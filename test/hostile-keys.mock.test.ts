@@ -11,7 +11,7 @@ import { resources, setupMocks } from "./helpers/pulumi-mocks";
 
 setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
-const { SelfHostedIrsa } = require("../src/selfhosted-irsa") as typeof import("../src/selfhosted-irsa");
+const { SelfHostedIrsa } = require("../src/components/selfhosted-irsa") as typeof import("../src/components/selfhosted-irsa");
 const { buildClusterConfig } = require("../src/kubernetes/cluster-config") as typeof import("../src/kubernetes/cluster-config");
 const { publicKeyPemsFromJwks, readPrivateKey, readPublicKey, buildJwks, IrsaInputError } = require("../src/oidc") as typeof import("../src/oidc");
 const { privateKeyForms, assertNoKeyMaterial } = require("./helpers/key-material") as typeof import("./helpers/key-material");

@@ -12,7 +12,7 @@ import {
     earlyRenewalHours,
     validateWebhookArgs,
     webhookServiceDnsNames,
-} from "../src/kubernetes/webhook-values";
+} from "../src/webhook/webhook-values";
 
 const ROOT = path.join(__dirname, "..", "..");
 const FIXTURE = JSON.parse(fs.readFileSync(path.join(ROOT, "test", "fixtures", "webhook-chart-2.6.5-schema.json"), "utf8"));
@@ -311,7 +311,7 @@ describe("serving certificate names and renewal", () => {
 
 describe("purity", () => {
     it("the compiled values module loads no Pulumi package", () => {
-        const js = fs.readFileSync(path.join(__dirname, "..", "src", "kubernetes", "webhook-values.js"), "utf8");
+        const js = fs.readFileSync(path.join(__dirname, "..", "src", "webhook", "webhook-values.js"), "utf8");
         assert.doesNotMatch(js, /require\("@pulumi\//);
     });
 });

@@ -14,7 +14,7 @@ import type { CliIo } from "../src/cli/command";
 import type { ClusterFinding } from "../src/cli/cluster-doctor/findings";
 import { pemCertificates } from "../src/cli/cluster-doctor/webhook-checks";
 import { verifyLikeGo } from "../src/cli/cluster-doctor/x509-chain";
-import { webhookServiceDnsNames, WEBHOOK_FULLNAME } from "../src/kubernetes/webhook-values";
+import { webhookServiceDnsNames, WEBHOOK_FULLNAME } from "../src/webhook/webhook-values";
 import { refusedPort, startFakeApiServer, FakeApiServer } from "./helpers/fake-apiserver";
 import { healthyCluster, makeWebhookPki, replaceObject, RSA, servingSecret, webhookConfiguration, WEBHOOK_NS } from "./helpers/irsa-cluster";
 import { DAYS, Eku, keyPem, KeyUsage, makeCert, Made } from "./helpers/hostile-pki";

@@ -1,8 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
+import type * as pulumi from "@pulumi/pulumi";
 import { IrsaInputError, REDACTED } from "../oidc/errors";
 import { MIN_RSA_BITS, readPrivateKey, readPublicKey, refusePrivateKey, splitPemBlocks } from "../oidc/keys";
-import { FromClusterArgs, readClusterPublicKeys, validateFromClusterArgs } from "./cluster-keys";
+import { FromClusterArgs, validateFromClusterArgs } from "./cluster-keys";
 
 /** Algorithm of a generated signing key: RSA (2048 bits and up) or ECDSA P-256. */
 export const KeyAlgorithm = { RSA: "RSA", ECDSA: "ECDSA" } as const;
@@ -42,15 +41,6 @@ export interface SigningKeyArgs {
      * Default: unset
      */
     fromCluster?: FromClusterArgs;
-}
-
-export interface ResolvedSigningKey {
-    /** The private key (PKCS#8 when generated), secret; undefined with `publicKeyPems`. */
-    privateKeyPem: pulumi.Output<string | undefined>;
-    /** The signing public keys (not secret), to publish first in the JWKS. */
-    publicKeyPems: pulumi.Output<string[]>;
-    /** The generated key, when one was generated. */
-    generated?: tls.PrivateKey;
 }
 
 const ARG = "signingKey";
@@ -110,72 +100,16 @@ export function validatePublicKeyPems(pems: readonly pulumi.Input<string>[], arg
             refusePrivateKey(pem, `${argument}[${i}]`);
             const blocks = splitPemBlocks(pem);
             (blocks.length > 0 ? blocks : [pem]).forEach((block) => readPublicKey(block, `${argument}[${i}]`, { acceptPrivate: false }));
-        } else if (pem === null || (typeof pem === "object" && !pulumi.Output.isInstance(pem) && typeof (pem as { then?: unknown }).then !== "function")) {
+        } else if (pem === null || (typeof pem === "object" && !isOutputOrPromise(pem))) {
             refusePrivateKey(pem, `${argument}[${i}]`);
             throw new IrsaInputError(`${argument}[${i}]`, typeof pem, "is not a PEM text", "pass the key file's text");
         }
     });
 }
 
-/**
- * A public-key list as the engine will record it: each value, also one that arrives later as an Output, is
- * checked by `validatePublicKeyPems` before it is sent, so a private key fails the registration instead of
- * being stored in clear.
- */
-export function checkedPublicKeyPems(pems: pulumi.Input<pulumi.Input<string>[]>, argument: string, allowEmpty = false): pulumi.Output<string[]> {
-    return pulumi.output(pems).apply((list) => {
-        validatePublicKeyPems(list, argument, allowEmpty);
-        return list;
-    });
-}
-
-/**
- * Resolves the signing key: generates one with @pulumi/tls (`${name}-signing-key`), or takes the user's
- * private key (wrapped as a secret) or public keys. The public half is never secret.
- */
-export function resolveSigningKey(name: string, args: SigningKeyArgs | undefined, opts: { parent: pulumi.Resource; protect: boolean }, issuerUrl: pulumi.Input<string>): ResolvedSigningKey {
-    if (args?.fromCluster !== undefined) {
-        const publicKeyPems = readClusterPublicKeys(args.fromCluster, issuerUrl, { parent: opts.parent });
-        return { privateKeyPem: pulumi.secret(pulumi.output<string | undefined>(undefined)), publicKeyPems };
-    }
-    if (args?.privateKeyPem !== undefined) {
-        const privateKeyPem = pulumi.secret(args.privateKeyPem);
-        const publicKeyPems = pulumi.unsecret(
-            privateKeyPem.apply((pem) => [readPrivateKey(pem, `${ARG}.privateKeyPem`).publicKey.spkiPem]),
-        );
-        return { privateKeyPem: privateKeyPem as pulumi.Output<string | undefined>, publicKeyPems };
-    }
-    if (args?.publicKeyPems !== undefined) {
-        const publicKeyPems = checkedPublicKeyPems(args.publicKeyPems, `${ARG}.publicKeyPems`);
-        return { privateKeyPem: pulumi.secret(pulumi.output<string | undefined>(undefined)), publicKeyPems };
-    }
-    const algorithm = args?.algorithm ?? KeyAlgorithm.RSA;
-    const rsaBits = algorithm === KeyAlgorithm.RSA ? args?.rsaBits ?? MIN_RSA_BITS : undefined;
-    const generated = new tls.PrivateKey(
-        `${name}-signing-key`,
-        algorithm === KeyAlgorithm.RSA ? { algorithm, rsaBits } : { algorithm, ecdsaCurve: "P256" },
-        {
-            parent: opts.parent,
-            // The TLS provider replaces the key when these change: the JWKS would then lose the key the API server
-            // still signs with. Keys change only through rotation (planKeyRotation), so edits are ignored...
-            ignoreChanges: [...GENERATED_KEY_SHAPE],
-            // ...and the key is protected: no replacement or destroy can take it out of the state by accident.
-            ...(opts.protect ? { protect: true } : {}),
-        },
-    );
-    // ...and said out loud, so the edit is not silently lost.
-    pulumi.all([generated.algorithm, generated.rsaBits]).apply(([kept, keptBits]) => {
-        const warning = keyShapeChangeWarning({ algorithm: kept, rsaBits: keptBits }, { algorithm, rsaBits });
-        if (warning !== undefined) {
-            void pulumi.log.warn(warning, generated);
-        }
-    });
-    return {
-        // PKCS#8, like the CLI's generated keys; kube-apiserver reads PKCS#1, PKCS#8 and SEC1 alike.
-        privateKeyPem: pulumi.secret(generated.privateKeyPemPkcs8) as pulumi.Output<string | undefined>,
-        publicKeyPems: generated.publicKeyPem.apply((pem) => [pem]),
-        generated,
-    };
+/** An Output or a Promise: its value is checked once known. */
+function isOutputOrPromise(value: object): boolean {
+    return (value as { __pulumiOutput?: unknown }).__pulumiOutput === true || typeof (value as { then?: unknown }).then === "function";
 }
 
 /** The tls.PrivateKey fields that force a replacement (and so a new signing key) when they change. */

@@ -7,7 +7,7 @@ import { callResults, setupMocks } from "./pulumi-mocks";
 
 setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
-const { readClusterPublicKeys } = require("../../src/kubernetes/cluster-keys") as typeof import("../../src/kubernetes/cluster-keys");
+const { readClusterPublicKeys } = require("../../src/components/kubernetes/cluster-keys") as typeof import("../../src/components/kubernetes/cluster-keys");
 
 callResults["command:local:run"] = (inputs) =>
     new Promise((resolve) => execFile("/bin/sh", ["-c", String(inputs.command)], { timeout: 120_000, killSignal: "SIGKILL" }, (_e, stdout, stderr) => resolve({ stdout, stderr }))) as unknown as Record<string, unknown>;

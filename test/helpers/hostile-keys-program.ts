@@ -9,7 +9,7 @@ import { registeredUrns, resources, reveal, setupMocks } from "./pulumi-mocks";
 
 setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
-const { SelfHostedIrsa } = require("../../src/selfhosted-irsa") as typeof import("../../src/selfhosted-irsa");
+const { SelfHostedIrsa } = require("../../src/components/selfhosted-irsa") as typeof import("../../src/components/selfhosted-irsa");
 
 async function main(form: string, keyFile: string, publicFile: string): Promise<void> {
     const errors: string[] = [];

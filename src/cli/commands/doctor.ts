@@ -2,6 +2,7 @@ import { IrsaInputError } from "../../oidc/errors";
 import { httpsFetcher } from "../../oidc/https-fetch";
 import { DEFAULT_TIMEOUT_MS, verifyIssuer } from "../../oidc/verify";
 import { checks, flagValue, numberFlag, parseArgs, requiredFlag, TIMEOUT_SECONDS } from "../args";
+import { ASSUME_ROLE_FLAGS, assumeRoleUsage, readAssumeRole } from "../assume-role";
 import type { CliCommand } from "../command";
 import { readFlagFile, readFlagFileOrStdin } from "../files";
 import { formatReport } from "../report";
@@ -10,13 +11,15 @@ import { clusterUsage, readCaFlag, runDoctorCluster } from "./doctor-cluster";
 
 export const command: CliCommand = {
     usage: `Usage: selfhosted-irsa doctor --issuer URL [--token FILE|-] [--audience A] [--trust-policy FILE] [--ca-file FILE] [--timeout S]
+         [--assume-role ROLE_ARN [--region R | --sts-endpoint URL]]
 
 Checks, in the order STS does, that AssumeRoleWithWebIdentity would accept tokens from this issuer:
   the discovery document at ISSUER/.well-known/openid-configuration over HTTPS (no redirect followed),
   that it is JSON, names exactly this issuer and an https jwks_uri; the JWKS, fetched and well-formed;
   with --token: the header alg and kid (found in the JWKS), the signature, iss, aud, exp/nbf/iat (60 s
   skew) and the sub format; with --trust-policy: the Federated principal and the :sub/:aud condition keys
-  name this issuer, and the token's sub and aud satisfy them.
+  name this issuer, and the token's sub and aud satisfy them; with --assume-role (and --token), last:
+  STS's own answer to AssumeRoleWithWebIdentity (sts.assume-role).
 Prints one line per check (PASS or FAIL, with the reason and the fix) and exits 0 only if all pass.
 
 Flags:
@@ -26,6 +29,7 @@ Flags:
   --trust-policy FILE   the role's trust policy (JSON, e.g. aws iam get-role --query Role.AssumeRolePolicyDocument)
   --ca-file FILE        trust this CA (PEM) instead of the system roots (test servers; STS does not know it)
   --timeout S           bound on each network step, whole seconds from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max} (default: ${DEFAULT_TIMEOUT_MS / 1000}, as STS)
+${assumeRoleUsage}
 
 Example:
   kubectl create token app --audience sts.amazonaws.com | selfhosted-irsa doctor --issuer https://oidc.example.com --token -
@@ -44,6 +48,7 @@ A live cluster, end to end with kubectl: selfhosted-irsa doctor cluster --help
             "trust-policy": { value: true },
             "ca-file": { value: true },
             timeout: { value: true, check: checks.seconds(TIMEOUT_SECONDS.min, TIMEOUT_SECONDS.max, DEFAULT_TIMEOUT_MS / 1000) },
+            ...ASSUME_ROLE_FLAGS,
         });
         if (args.positional.length > 0) {
             throw new IrsaInputError(args.positional[0], args.positional[0], "is not an argument of `doctor`", "pass the issuer with --issuer URL, or check a live cluster with `doctor cluster`");
@@ -58,7 +63,14 @@ A live cluster, end to end with kubectl: selfhosted-irsa doctor cluster --help
         const policyPath = flagValue(args, "trust-policy");
         const trustPolicy = policyPath === undefined ? undefined : readFlagFile(policyPath, "--trust-policy");
         const ca = readCaFlag(flagValue(args, "ca-file"));
+        const sts = readAssumeRole(args, ca, timeoutMs);
+        if (sts && token === undefined) {
+            throw new IrsaInputError("--assume-role", flagValue(args, "assume-role"), "needs a token to present to STS", "pass --token FILE (or --token - to read it from standard input)");
+        }
         const findings = await verifyIssuer({ issuer, token, audience: flagValue(args, "audience"), trustPolicy, fetch: httpsFetcher({ ca }), timeoutMs });
+        if (sts && token !== undefined) {
+            findings.push(await sts(token));
+        }
         io.stdout(formatReport(findings));
         return findings.some(isFailure) ? 1 : 0;
     },

@@ -15,13 +15,13 @@ import {
     earlyRenewalHours,
     validateWebhookArgs,
     webhookServiceDnsNames,
-} from "./webhook-values";
-import { HELM_AUTONAME_SUFFIX, HELM_RELEASE_NAME_RULE, explicitNameIfNeeded } from "../derived-names";
+} from "../../webhook/webhook-values";
+import { HELM_AUTONAME_SUFFIX, HELM_RELEASE_NAME_RULE, explicitNameIfNeeded } from "../../common/derived-names";
 
 /** Replaced by the real PEM Outputs before the values reach the release. */
 const PEM_STAND_IN = "(set below)";
 
-export type { WebhookArgs } from "./webhook-values";
+export type { WebhookArgs } from "../../webhook/webhook-values";
 
 /** Where the webhook's children hang: the caller's component, and optionally its Kubernetes provider. */
 export interface WebhookResourceOptions {

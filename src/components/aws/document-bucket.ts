@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BucketSettings } from "./hosting";
-import { validateBucketName } from "./names";
+import { BucketSettings } from "../../aws/hosting";
+import { validateBucketName } from "../../aws/names";
 
 /**
  * The bucket's name is in the issuer URL and bucket names are global: once deleted, anyone may create a bucket
