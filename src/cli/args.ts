@@ -1,6 +1,7 @@
 import { validateLiteralAudience } from "../oidc/audience";
 import { validateIssuerUrl } from "../oidc/discovery";
 import { IrsaInputError } from "../oidc/errors";
+import { validateKubectlValue } from "../kubernetes/kubectl";
 import { validateDns1123Label, validateDns1123Subdomain } from "../kubernetes/names";
 
 /** Checks one value of a flag (throws an IrsaInputError naming the flag); see `checks`. */
@@ -116,10 +117,6 @@ export const checks = {
     audience: ((value, flag) => void validateLiteralAudience(value, flag)) as FlagCheck,
     /** An issuer URL as STS and kube-apiserver take it (https, canonical, no trailing slash). */
     issuer: ((value, flag) => void validateIssuerUrl(value, flag)) as FlagCheck,
-    /** A non-empty value that cannot be read as a flag of another program (kubectl's `--context`, `--kubeconfig`). */
-    word: ((value, flag) => {
-        if (value === "" || value.startsWith("-") || /[\u0000-\u001f\u007f]/.test(value)) {
-            throw new IrsaInputError(flag, value, "must be non-empty, must not start with '-' and must hold no control characters", `pass ${flag} VALUE as the kubeconfig names it`);
-        }
-    }) as FlagCheck,
+    /** A value kubectl gets for one of its flags (`--context`, `--kubeconfig`): never readable as a flag. */
+    word: ((value, flag) => void validateKubectlValue(value, flag, `pass ${flag} VALUE as the kubeconfig names it`)) as FlagCheck,
 };

@@ -1,15 +1,15 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { IrsaInputError } from "../oidc/errors";
-import { describeKubectlFailure, KubectlTarget, kubectlShellCommand, parseShellRun } from "./kubectl";
+import { describeKubectlFailure, KubectlTarget, kubectlShellCommand, parseShellRun, validateKubectlValue } from "./kubectl";
 import { validateDns1123Subdomain } from "./names";
 
 /** The kubeconfig and context as kubectl gets them: non-empty, no leading '-', no control characters. */
 export function checkKubectlTarget(kubeconfig: string | undefined, context: string | undefined): void {
-    for (const [name, value] of [["kubeconfig", kubeconfig], ["context", context]] as const) {
-        // eslint-disable-next-line no-control-regex
-        if (value !== undefined && (typeof value !== "string" || value === "" || value.startsWith("-") || /[\u0000-\u001f\u007f]/.test(value))) {
-            throw new IrsaInputError(`signingKey.fromCluster.${name}`, value, "must be non-empty, must not start with '-' and must hold no control characters", name === "kubeconfig" ? "pass the kubeconfig file's path (./-name for a file whose name starts with '-')" : "pass a context the kubeconfig defines (`kubectl config get-contexts`)");
-        }
+    if (kubeconfig !== undefined) {
+        validateKubectlValue(kubeconfig, "signingKey.fromCluster.kubeconfig", "pass the kubeconfig file's path (./-name for a file whose name starts with '-')");
+    }
+    if (context !== undefined) {
+        validateKubectlValue(context, "signingKey.fromCluster.context", "pass a context the kubeconfig defines (`kubectl config get-contexts`)");
     }
 }
 

@@ -2,6 +2,7 @@
 // `doctor cluster` (through execFile, no shell): argv building, `~` expansion, and reading the result.
 // No @pulumi import here: the CLI loads this file.
 import * as os from "node:os";
+import { IrsaInputError } from "../oidc/errors";
 import * as path from "node:path";
 
 /** Which cluster kubectl talks to. */
@@ -52,6 +53,18 @@ export function kubectlArgv(words: readonly string[], target: KubectlTarget = {}
         ...words,
         `--request-timeout=${timeout}s`,
     ];
+}
+
+/**
+ * The rule for a value kubectl gets as a flag's value (`--context`, `--kubeconfig`): non-empty, no leading '-'
+ * (it would read as a flag) and no control characters. The CLI's flags and `signingKey.fromCluster` share it.
+ */
+export function validateKubectlValue(value: unknown, argument: string, fix: string): string {
+    // eslint-disable-next-line no-control-regex
+    if (typeof value !== "string" || value === "" || value.startsWith("-") || /[\u0000-\u001f\u007f]/.test(value)) {
+        throw new IrsaInputError(argument, value, "must be non-empty, must not start with '-' and must hold no control characters", fix);
+    }
+    return value;
 }
 
 /** Quotes one word for /bin/sh. */

@@ -1,11 +1,9 @@
 // Check 5: the pod identity webhook's configuration, serving certificate, endpoints and failure policy (pure).
 import * as crypto from "node:crypto";
+import { isDns1123Label } from "../../kubernetes/names";
 import { shown } from "../../oidc/display";
 import { matchesHost, tryCertFacts, verifyLikeGo } from "./x509-chain";
 import { ClusterFinding, failed, passed, warned } from "./findings";
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const isDns1123Label = (value: unknown): value is string => typeof value === "string" && value.length <= 63 && DNS1123_LABEL.test(value);
 import type { KubeObject } from "./service-account-checks";
 
 /** What the configuration says about the webhook the doctor checks. */
