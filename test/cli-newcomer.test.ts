@@ -62,7 +62,7 @@ describe("cluster-config errors name the flags, not the library's arguments", ()
     it("a public --key that is not a key is reported as --key", async () => {
         const notKey = path.join(tmp, "not-a-key.pem");
         fs.writeFileSync(notKey, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
-        const run = await cli(config("--distribution", "k3s", "--public-key", RSA_KEY.replace("pkcs8", "pkcs1"), "--key", notKey));
+        const run = await cli(config("--distribution", "k3s", "--public-key", path.join(KEYS, "rsa4096.spki.pem"), "--key", notKey));
         assert.equal(run.code, 2);
         assert.match(run.stderr, /^error: `--key` /);
     });
@@ -132,7 +132,7 @@ describe("demo: what it proves, what next, 100 columns", () => {
         assert.ok(next > 0 && lines.length - next <= 8, "the demo ends with the what-next block");
         assert.match(lines.slice(next).join("\n"), /selfhosted-irsa cluster-config --distribution/);
         assert.match(lines.slice(next).join("\n"), /selfhosted-irsa doctor --issuer <issuerUrl> --token token\.jwt/);
-        assert.match(run.stdout, /^All 26 checks passed/m);
+        assert.match(run.stdout, /^All 27 checks passed/m);
     });
 
     it("wrapLines breaks at spaces under the text after the marker, and leaves an unbreakable word whole", () => {

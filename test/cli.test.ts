@@ -99,10 +99,10 @@ describe("errors exit non-zero with the message and no stack trace", () => {
         [
             "a public key where the private key is needed",
             ["token", "--key", keyFile("ec-p256.spki.pem"), "--issuer", "https://a.example.com", "--namespace", "apps", "--service-account", "app"],
-            'error: `--key` "-----BEGIN PUBLIC KEY-----" is a public key where the private signing key is needed. Fix: pass the private key (e.g. the API server\'s --service-account-signing-key-file)\n',
+            `error: \`--key\` ${JSON.stringify(keyFile("ec-p256.spki.pem"))} (a PEM PUBLIC KEY block) is a public key where the private signing key is needed (a public key only verifies tokens). Fix: pass the private key: the API server's --service-account-signing-key-file (PKCS#1, PKCS#8 or SEC1 PEM)\n`,
         ],
         ["doctor without --issuer", ["doctor"], "error: `--issuer` (not set) is required. Fix: pass --issuer VALUE (see --help)\n"],
-        ["doctor with a bad timeout", ["doctor", "--issuer", "https://a.example.com", "--timeout", "soon"], 'error: `--timeout` "soon" must be a positive number. Fix: pass e.g. --timeout 5\n'],
+        ["doctor with a bad timeout", ["doctor", "--issuer", "https://a.example.com", "--timeout", "soon"], 'error: `--timeout` "soon" must be a whole number of seconds from 1 to 300. Fix: pass e.g. --timeout 5\n'],
         ["doctor with a missing token file", ["doctor", "--issuer", "https://a.example.com", "--token", "/nonexistent/token"], 'error: `--token` "/nonexistent/token" does not exist. Fix: pass the path of an existing file to --token\n'],
     ];
     for (const [name, argv, stderr] of cases) {
@@ -141,9 +141,9 @@ describe("doctor against a loopback issuer", () => {
         const run = await cli(["doctor", "--issuer", server.url, "--token", "-", "--trust-policy", policy, "--ca-file", ca], `${token}\n`);
         assert.equal(run.code, 0, run.stdout);
         const lines = run.stdout.trimEnd().split("\n");
-        assert.equal(lines.length, 27);
-        assert.ok(lines.slice(0, 26).every((l) => l.startsWith("PASS ")));
-        assert.equal(lines[26], "All 26 checks passed: STS would accept this issuer and token.");
+        assert.equal(lines.length, 28);
+        assert.ok(lines.slice(0, 27).every((l) => l.startsWith("PASS ")));
+        assert.equal(lines[27], "All 27 checks passed: STS would accept this issuer and token.");
     });
     it("fails with a line naming the check, the reason and the fix, exit 1", async () => {
         const token = write("token", await mintServiceAccountToken({ privateKeyPem: RSA, issuer: server.url, namespace: "apps", serviceAccount: "other" }));
@@ -156,7 +156,7 @@ describe("doctor against a loopback issuer", () => {
             ),
             run.stdout,
         );
-        assert.ok(run.stdout.endsWith("1 of 26 checks failed.\n"));
+        assert.ok(run.stdout.endsWith("1 of 27 checks failed.\n"));
     });
     it("fails the TLS check without --ca-file", async () => {
         const run = await cli(["doctor", "--issuer", server.url, "--timeout", "2"]);
@@ -170,7 +170,7 @@ describe("demo", () => {
         const run = await cli(["demo", "--namespace", "team-a", "--service-account", "reader", "--region", "eu-west-1"]);
         assert.equal(run.code, 0, run.stdout + run.stderr);
         assert.doesNotMatch(run.stdout, /^FAIL /m);
-        assert.match(run.stdout, /^All 26 checks passed/m);
+        assert.match(run.stdout, /^All 27 checks passed/m);
         assert.match(run.stdout, /^ {2}AWS_ROLE_ARN=arn:aws:iam::111122223333:role\/team-a-reader$/m);
         assert.match(run.stdout, /^ {2}AWS_WEB_IDENTITY_TOKEN_FILE=\/var\/run\/secrets\/eks\.amazonaws\.com\/serviceaccount\/token$/m);
         assert.match(run.stdout, /^ {2}AWS_STS_REGIONAL_ENDPOINTS=regional$/m);

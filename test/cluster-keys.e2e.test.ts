@@ -70,7 +70,7 @@ describe("signingKey.fromCluster with the real kubectl against a fake API server
         process.env.HOME = api.dir;
         try {
             const command = kubectlCommand(["get", "--raw", "/.well-known/openid-configuration"], "~/kubeconfig.yaml");
-            assert.ok(command.includes(`'--kubeconfig' '${path.join(api.dir, "kubeconfig.yaml")}'`), command);
+            assert.ok(command.includes(`'--kubeconfig=${path.join(api.dir, "kubeconfig.yaml")}'`), command);
             const run = await sh(command);
             assert.equal(JSON.parse(kubectlResult(run.stdout, run.stderr, "discovery")).issuer, ISSUER);
         } finally {

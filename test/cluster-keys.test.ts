@@ -31,7 +31,7 @@ describe("importing a cluster's JWKS", () => {
         assert.throws(() => publicKeyPemsFromJwks(forged), /`jwks\.keys\[0\]\.kid` "made-up" differs from the kid kube-apiserver derives for this key/);
     });
     it("refuses non-JSON and an empty set", () => {
-        assert.throws(() => publicKeyPemsFromJwks("<html>"), /`jwks` "<html>" is not JSON\. Fix: /);
+        assert.throws(() => publicKeyPemsFromJwks("<html>"), /`jwks` \(6 bytes of text\) is not JSON\. Fix: /);
         assert.throws(() => publicKeyPemsFromJwks('{"keys":[]}'), /`jwks` "\{\\"keys\\":\[\]\}" holds no `keys` array/);
     });
     it("checks the cluster's issuer", () => {
@@ -44,15 +44,17 @@ describe("importing a cluster's JWKS", () => {
 });
 
 describe("kubectl plumbing", () => {
-    it("quotes every word for the shell, bounds each request, and marks a failure on stderr only", () => {
+    it("quotes every word for the shell, joins each value to its flag, bounds each request and the whole run", () => {
+        const watchdog = path.join(__dirname, "..", "src", "kubernetes", "kubectl-watchdog.js");
         assert.equal(
             kubectlCommand(["get", "--raw", "/openid/v1/jwks"], "/home/me/kube config", "it's"),
-            `kubectl '--kubeconfig' '/home/me/kube config' '--context' 'it'\\''s' 'get' '--raw' '/openid/v1/jwks' '--request-timeout=30s' || echo "__SELFHOSTED_IRSA_KUBECTL_EXIT__ $?" >&2`,
+            `'${process.execPath}' '${watchdog}' '60000' '4194304' 'kubectl' '--kubeconfig=/home/me/kube config' '--context=it'\\''s' 'get' '--raw' '/openid/v1/jwks' '--request-timeout=30s'`,
         );
+        assert.ok(kubectlCommand(["version"], undefined, undefined, 5).includes(`'${watchdog}' '5000' '4194304' 'kubectl' 'version' '--request-timeout=5s'`));
     });
     it("expands a leading ~/ of the kubeconfig before quoting (a quoted ~ reaches kubectl literally)", () => {
-        assert.ok(kubectlCommand(["version"], "~/.kube/k3s.yaml").startsWith(`kubectl '--kubeconfig' '${path.join(os.homedir(), ".kube", "k3s.yaml")}' 'version'`));
-        assert.ok(kubectlCommand(["version"], "/srv/~/config").includes("'/srv/~/config'"), "only a leading ~/ is the home directory");
+        assert.ok(kubectlCommand(["version"], "~/.kube/k3s.yaml").includes(`'kubectl' '--kubeconfig=${path.join(os.homedir(), ".kube", "k3s.yaml")}' 'version'`));
+        assert.ok(kubectlCommand(["version"], "/srv/~/config").includes("'--kubeconfig=/srv/~/config'"), "only a leading ~/ is the home directory");
     });
     it("parses stdout and ignores warnings on stderr when kubectl succeeded", () => {
         assert.equal(kubectlResult('{"keys":[]}', "Warning: v1 Endpoints is deprecated in v1.33+", "/openid/v1/jwks"), '{"keys":[]}');
@@ -78,7 +80,7 @@ describe("reading keys from a running cluster (command:local:run mocked)", () =>
         const pems = await promiseOf(readClusterPublicKeys({ kubeconfig: "/k/config", context: "prod" }, ISSUER, {}));
         assert.equal(serializeJwks(buildJwks(pems)), serializeJwks(buildJwks([rsa, ec])));
         const commands = calls.filter((c) => c.token === "command:local:run").map((c) => String(c.inputs.command));
-        assert.ok(commands.some((c) => c.includes("'--kubeconfig' '/k/config' '--context' 'prod' 'get' '--raw' '/openid/v1/jwks'")));
+        assert.ok(commands.some((c) => c.includes("'--kubeconfig=/k/config' '--context=prod' 'get' '--raw' '/openid/v1/jwks'")));
         assert.ok(commands.some((c) => c.includes("'/.well-known/openid-configuration'")));
     });
 

@@ -152,11 +152,15 @@ describe("doctor cluster when the cluster cannot be read", () => {
         assert.match(err, /^error: `prod` "prod" is not an argument of `doctor cluster`\. Fix: see selfhosted-irsa doctor cluster --help\n$/);
     });
 
-    it("`doctor --help` shows both forms", async () => {
+    it("`doctor cluster --help` shows its own form, `doctor --help` points to it", async () => {
         let out = "";
-        assert.equal(await runCli(["doctor", "cluster", "--help"], { stdout: (t) => void (out += t), stderr: () => undefined, readStdin: async () => "" }), 0);
+        const io = { stdout: (t: string) => void (out += t), stderr: () => undefined, readStdin: async () => "" };
+        assert.equal(await runCli(["doctor", "cluster", "--help"], io), 0);
+        assert.match(out, /^Usage: selfhosted-irsa doctor cluster \[--kubeconfig FILE\]/);
+        out = "";
+        assert.equal(await runCli(["doctor", "--help"], io), 0);
         assert.match(out, /^Usage: selfhosted-irsa doctor --issuer URL/);
-        assert.match(out, /\nUsage: selfhosted-irsa doctor cluster \[--kubeconfig FILE\]/);
+        assert.match(out, /A live cluster, end to end with kubectl: selfhosted-irsa doctor cluster --help\n$/);
     });
 
     it("never loads @pulumi/* (nor the x509 library)", async () => {

@@ -7,7 +7,10 @@ import { describeKubectlFailure, expandHome, kubectlArgv, parseShellRun } from "
 import { checkMissedInjection, owningWorkload } from "../src/cli/cluster-doctor/injection-checks";
 import { compareKeys, jwksKeys } from "../src/cli/cluster-doctor/issuer-checks";
 import { checkServiceAccountAnnotations, providerAudiences } from "../src/cli/cluster-doctor/service-account-checks";
-import { chainsTo, checkFailurePolicy, pemCertificates, WebhookTarget } from "../src/cli/cluster-doctor/webhook-checks";
+import { checkFailurePolicy, pemCertificates, WebhookTarget } from "../src/cli/cluster-doctor/webhook-checks";
+import { verifyLikeGo } from "../src/cli/cluster-doctor/x509-chain";
+
+const chainsTo = (chain: ReturnType<typeof pemCertificates>, bundle: ReturnType<typeof pemCertificates>) => verifyLikeGo(chain, bundle, undefined, new Date()).ok;
 import { diagnoseCluster } from "../src/cli/cluster-doctor/diagnose";
 import { buildJwks, serializeJwks } from "../src/oidc";
 import { deploymentPod, OTHER, RSA, serviceAccount } from "./helpers/irsa-cluster";
@@ -16,7 +19,7 @@ const failure = (stderr: string, exitCode: number | null = 1) => describeKubectl
 
 describe("kubectl plumbing (pure)", () => {
     it("builds argv with only kubectl 1.24 flags, the request timeout last", () => {
-        assert.deepEqual(kubectlArgv(["get", "--raw", "/version"], { kubeconfig: "/k", context: "c", requestTimeoutSeconds: 2.5 }), ["--kubeconfig", "/k", "--context", "c", "get", "--raw", "/version", "--request-timeout=3s"]);
+        assert.deepEqual(kubectlArgv(["get", "--raw", "/version"], { kubeconfig: "/k", context: "c", requestTimeoutSeconds: 2.5 }), ["--kubeconfig=/k", "--context=c", "get", "--raw", "/version", "--request-timeout=3s"]);
         assert.deepEqual(kubectlArgv(["version"]), ["version", "--request-timeout=30s"]);
     });
     it("expands only a leading ~ or ~/", () => {
@@ -42,7 +45,10 @@ describe("kubectl plumbing (pure)", () => {
         assert.equal(failure("Unable to connect to the server: dial tcp: lookup api.example.com: no such host").kind, "unreachable");
         assert.equal(failure("E1123 17:00:00.000000 1 memcache.go:265] couldn't get current server API group list\nThe connection to the server 10.0.0.1:6443 was refused - did you specify the right host or port?").reason, "E1123 17:00:00.000000 1 memcache.go:265] couldn't get current server API group list The connection to the server 10.0.0.1:6443 was refused - did you specify the right host or port?");
         assert.equal(failure("Warning: deprecated\nerror: something odd").reason, "error: something odd", "warning lines are not the reason");
-        assert.equal(describeKubectlFailure({ stdout: "", stderr: "", exitCode: null, spawnError: "timeout" }, {}, 15).reason, "kubectl did not finish within 15 s");
+        assert.equal(
+            describeKubectlFailure({ stdout: "", stderr: "", exitCode: null, spawnError: "timeout" }, { kubeconfig: "/k", context: "c" }, { seconds: 15, setting: "--timeout" }).reason,
+            "kubectl did not finish within 15 s, the bound on the whole run (--timeout; exec credential plugins included) with --kubeconfig /k and --context c",
+        );
     });
 });
 

@@ -256,8 +256,8 @@ describe("IrsaRole: validation before anything is created", () => {
         rejects("v-match", { issuerUrl: "https://oidc.example.com/cluster-b" }, "`oidcProviderArn` \"arn:aws:iam::123456789012:oidc-provider/oidc.example.com/cluster-a\" names the provider for \"oidc.example.com/cluster-a\", not for the issuer \"oidc.example.com/cluster-b\". Fix: pass the provider ARN and issuer URL of the same cluster (SelfHostedIrsa outputs `oidcProviderArn` and `issuerUrl`)");
     });
     it("the audience", () => {
-        rejects("v-aud", { audience: "sts amazonaws" }, "`audience` \"sts amazonaws\" is not a client ID (1 to 255 characters, no whitespace). Fix: leave it unset for \"sts.amazonaws.com\", or give an audience the IAM OIDC provider lists");
-        rejects("v-aud2", { audience: "" }, "`audience` \"\" is not a client ID (1 to 255 characters, no whitespace). Fix: leave it unset for \"sts.amazonaws.com\", or give an audience the IAM OIDC provider lists");
+        rejects("v-aud", { audience: "sts amazonaws" }, "`audience` \"sts amazonaws\" contains \" \": an audience is 1 to 255 literal characters: no `$`, `{`, `}`, `*`, `?`, white space or control characters (in a trust policy IAM reads `${...}` as a policy variable and `*`, `?` as wildcards). Fix: use the audience exactly as pods request it (the IAM OIDC provider's client ID), e.g. \"sts.amazonaws.com\"");
+        rejects("v-aud2", { audience: "" }, "`audience` \"\" must not be empty: an audience is 1 to 255 literal characters: no `$`, `{`, `}`, `*`, `?`, white space or control characters (in a trust policy IAM reads `${...}` as a policy variable and `*`, `?` as wildcards). Fix: use \"sts.amazonaws.com\" unless your workloads request another audience");
     });
     it("the policy and the boundary", () => {
         assert.throws(() => rolePolicyArgs("arn:aws:iam::aws:role/x"), { name: "IrsaInputError", message: "`policy` \"arn:aws:iam::aws:role/x\" is not an IAM managed policy ARN (arn:aws:iam::<account or \"aws\">:policy/<name>). Fix: pass the policy's ARN, e.g. \"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\"" });

@@ -44,23 +44,23 @@ describe("kid and JWK fields match OpenSSL-computed vectors", () => {
 
 describe("unsupported keys are clear errors", () => {
     const cases: Array<[string, RegExp]> = [
-        ["rsa1024.pkcs8.pem", /`key` "RSA 1024-bit key" is too small: RSA keys must have at least 2048 bits\. Fix: generate a new key/],
-        ["ed25519.pkcs8.pem", /`key` "ed25519 key" is not a supported key type: service-account keys must be RSA \(2048 bits or more\) or ECDSA P-256\. Fix: /],
-        ["dsa2048.pkcs8.pem", /`key` "dsa key" is not a supported key type/],
-        ["ec-p384.sec1.pem", /`key` "EC key on secp384r1" uses an unsupported curve: only P-256 \(ES256\) is supported\. Fix: /],
+        ["rsa1024.pkcs8.pem", /`key` \(an RSA 1024-bit key\) is too small: RSA keys must have at least 2048 bits\. Fix: generate a new key/],
+        ["ed25519.pkcs8.pem", /`key` \(an Ed25519 key\) is not a supported key type: service-account keys must be RSA \(2048 bits or more\) or ECDSA P-256\. Fix: /],
+        ["dsa2048.pkcs8.pem", /`key` \(a DSA key\) is not a supported key type/],
+        ["ec-p384.sec1.pem", /`key` \(an EC key on secp384r1\) uses an unsupported curve: only P-256 \(ES256\) is supported\. Fix: /],
     ];
     for (const [file, message] of cases) {
         it(file, () => assert.throws(() => readPublicKey(key(file), "key"), message));
     }
     it("garbage", () => {
-        assert.throws(() => readPublicKey("hello", "key"), /`key` "hello" is not a PEM key \(no -----BEGIN \.\.\.----- block found\)\. Fix: /);
+        assert.throws(() => readPublicKey("hello", "key"), /`key` \(not PEM: 5 bytes of text\) is not a PEM key \(no -----BEGIN \.\.\.----- block found\)\. Fix: /);
     });
     it("a public key where a private key is needed", () => {
-        assert.throws(() => readPrivateKey(key("rsa4096.spki.pem"), "privateKeyPem"), /`privateKeyPem` "-----BEGIN PUBLIC KEY-----" is a public key where the private signing key is needed\. Fix: /);
+        assert.throws(() => readPrivateKey(key("rsa4096.spki.pem"), "privateKeyPem"), /`privateKeyPem` \(a PEM PUBLIC KEY block\) is a public key where the private signing key is needed \(a public key only verifies tokens\)\. Fix: /);
     });
     it("a corrupted PEM body", () => {
         const broken = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
-        assert.throws(() => readPublicKey(broken, "key"), /`key` "-----BEGIN PUBLIC KEY-----" could not be read as a key/);
+        assert.throws(() => readPublicKey(broken, "key"), /`key` \(a PEM PUBLIC KEY block\) could not be read as a key/);
     });
     it("never prints a private key in an error", () => {
         const small = key("rsa1024.pkcs8.pem");

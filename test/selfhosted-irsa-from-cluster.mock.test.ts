@@ -31,7 +31,7 @@ describe("signingKey.fromCluster", () => {
     });
     it("runs kubectl with the kubeconfig, for the keys and for the issuer check", () => {
         const commands = calls.filter((c) => c.token === "command:local:run").map((c) => String(c.inputs.command));
-        assert.ok(commands.some((c) => c.startsWith("kubectl '--kubeconfig' '/etc/kube/admin.conf' 'get' '--raw' '/openid/v1/jwks'")));
+        assert.ok(commands.some((c) => c.includes("'kubectl' '--kubeconfig=/etc/kube/admin.conf' 'get' '--raw' '/openid/v1/jwks'")));
         assert.ok(commands.some((c) => c.includes("'/.well-known/openid-configuration'")));
     });
     it("stores no private key and creates no tls key", () => {

@@ -72,12 +72,12 @@ describe("SelfHostedIrsa validation: exact messages, nothing registered", () => 
     it("never puts a private key in a message", () => {
         const small = key("rsa1024.pkcs8.pem");
         assert.throws(() => new SelfHostedIrsa(bad("small"), { signingKey: { privateKeyPem: small } }), (err: Error) => {
-            assert.match(err.message, /^`signingKey\.privateKeyPem` "RSA 1024-bit key" is too small: RSA keys must have at least 2048 bits\. Fix: /);
+            assert.match(err.message, /^`signingKey\.privateKeyPem` \(an RSA 1024-bit key\) is too small: RSA keys must have at least 2048 bits\. Fix: /);
             return true;
         });
         const garbage = "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LXRleHQ=\n-----END PRIVATE KEY-----\n";
         assert.throws(() => new SelfHostedIrsa(bad("garbage"), { signingKey: { privateKeyPem: garbage } }), (err: Error) => {
-            assert.match(err.message, /^`signingKey\.privateKeyPem` \(value redacted\) could not be read as a private key/);
+            assert.match(err.message, /^`signingKey\.privateKeyPem` \(a PEM PRIVATE KEY block\) could not be read as a private key/);
             assert.ok(!err.message.includes("c2VjcmV0"));
             return true;
         });

@@ -79,7 +79,7 @@ describe("verifyIssuer against a loopback HTTPS issuer", () => {
         assert.deepEqual(failedIds(findings), []);
         assert.deepEqual(
             findings.map((f) => f.id),
-            ["issuer.url", "discovery.fetch", "discovery.status", "discovery.json", "discovery.issuer", "discovery.jwks_uri", "jwks.fetch", "jwks.status", "jwks.json", "jwks.keys", "token.format", "token.alg", "token.kid", "token.signature", "token.iss", "token.aud", "token.exp", "token.nbf", "token.iat", "token.sub", "trust.json", "trust.principal", "trust.action", "trust.condition-keys", "trust.sub", "trust.aud"],
+            ["issuer.url", "discovery.fetch", "discovery.status", "discovery.json", "discovery.issuer", "discovery.jwks_uri", "jwks.fetch", "jwks.status", "jwks.json", "jwks.keys", "token.size", "token.format", "token.alg", "token.kid", "token.signature", "token.iss", "token.aud", "token.exp", "token.nbf", "token.iat", "token.sub", "trust.json", "trust.principal", "trust.action", "trust.condition-keys", "trust.sub", "trust.aud"],
         );
         assert.equal(finding(findings, "token.signature").message, `the RS256 signature verifies with key "${RSA_KID}"`);
         assert.equal(finding(findings, "token.exp").message, `the token is valid until ${new Date((NOW_S + 3600) * 1000).toISOString().replace(".000Z", "Z")}`);

@@ -217,7 +217,7 @@ describe("webhook args validation (exact messages)", () => {
         [
             "empty audience",
             { ...ok, tokenAudience: " " },
-            "`webhook.tokenAudience` \" \" is empty. Fix: leave it unset for \"sts.amazonaws.com\", or give an audience the IAM OIDC provider lists as a client ID",
+            "`webhook.tokenAudience` \" \" contains \" \": an audience is 1 to 255 literal characters: no `$`, `{`, `}`, `*`, `?`, white space or control characters (in a trust policy IAM reads `${...}` as a policy variable and `*`, `?` as wildcards). Fix: use the audience exactly as pods request it (the IAM OIDC provider's client ID), e.g. \"sts.amazonaws.com\"",
         ],
         [
             "empty chart version",
@@ -227,7 +227,7 @@ describe("webhook args validation (exact messages)", () => {
         [
             "chart repository not a URL",
             { ...ok, chartRepository: "jkroepke" },
-            "`webhook.chartRepository` \"jkroepke\" is not an http(s) URL. Fix: leave it unset for https://jkroepke.github.io/helm-charts, or give the address of a Helm repository that serves amazon-eks-pod-identity-webhook",
+            "`webhook.chartRepository` \"jkroepke\" is not an https:// Helm repository or an oci:// registry (the chart installs a cluster-wide mutating webhook: over plain http anyone on the path could replace it). Fix: leave it unset for https://jkroepke.github.io/helm-charts, or give the https:// or oci:// address of a repository that serves amazon-eks-pod-identity-webhook",
         ],
         [
             "namespace not a DNS label",

@@ -250,7 +250,7 @@ describe("IRSA ServiceAccounts", () => {
             message: "`tokenExpiration` \"300\" is not a whole number of seconds from 600 to 2147483648. Fix: use at least 600 (the webhook raises shorter lifetimes to 600 without telling); the default is 86400",
         });
         assert.throws(() => serviceAccountAnnotations({ roleArn: "arn:aws:iam::123456789012:role/a", audience: "" }), {
-            message: "`audience` \"\" is empty. Fix: leave it unset for \"sts.amazonaws.com\", or give an audience the IAM OIDC provider lists as a client ID",
+            message: "`audience` \"\" must not be empty: an audience is 1 to 255 literal characters: no `$`, `{`, `}`, `*`, `?`, white space or control characters (in a trust policy IAM reads `${...}` as a policy variable and `*`, `?` as wildcards). Fix: use \"sts.amazonaws.com\" unless your workloads request another audience",
         });
     });
 

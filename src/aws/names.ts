@@ -1,3 +1,4 @@
+import { validateLiteralAudience } from "../oidc/audience";
 import { IrsaInputError } from "../oidc/errors";
 
 // Pure checks of AWS names and ARNs (no @pulumi imports): they run before any resource is created.
@@ -118,9 +119,7 @@ export function validateAudiences(audiences: readonly string[], argument = "audi
     }
     const seen = new Set<string>();
     audiences.forEach((audience, i) => {
-        if (typeof audience !== "string" || audience.length === 0 || audience.length > 255 || /\s/.test(audience)) {
-            throw new IrsaInputError(`${argument}[${i}]`, audience, "is not a client ID (1 to 255 characters, no whitespace)", "use \"sts.amazonaws.com\" unless your workloads request another audience");
-        }
+        validateLiteralAudience(audience, `${argument}[${i}]`);
         if (seen.has(audience)) {
             throw new IrsaInputError(`${argument}[${i}]`, audience, "is listed twice", "list each audience once");
         }

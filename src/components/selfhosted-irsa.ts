@@ -5,16 +5,18 @@ import { checkAudienceListed } from "../plans/irsa-role-args";
 import { RolePolicy, rolePolicyArgs } from "../plans/role-policy";
 import { HostingKind } from "../aws/hosting";
 import { Hosting, publishDocuments } from "./aws/hosting";
+import { validateAudiences } from "../aws/names";
 import { createOidcProvider } from "./aws/oidc-provider";
 import { createCloudFrontHosting } from "./aws/cloudfront-hosting";
 import { createS3Hosting } from "./aws/s3-hosting";
 import { buildApiServerArgs } from "../kubernetes/api-server-args";
 import { buildClusterConfig, DISTRIBUTIONS } from "../kubernetes/cluster-config";
-import { resolveSigningKey } from "./kubernetes/signing-key";
+import { checkedPublicKeyPems, resolveSigningKey } from "./kubernetes/signing-key";
 import { createPodIdentityWebhook } from "./kubernetes/webhook";
 import { buildOidcDocuments } from "../oidc/documents";
 import { issuerHost } from "../oidc/discovery";
 import { validateOidcProviderArn } from "../oidc/trust-policy";
+import { validateLiteralAudience } from "../oidc/audience";
 import { SelfHostedIrsaArgs, checkExpectedIssuer, checkProviderMatchesIssuer, validateSelfHostedIrsaArgs } from "../plans/selfhosted-irsa-args";
 import { validatePreviousIssuers } from "../kubernetes/api-server-args";
 
@@ -72,8 +74,9 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
     constructor(name: string, args: SelfHostedIrsaArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         // Every check that can run now runs before anything is registered, the component included.
         const normalized = validateSelfHostedIrsaArgs(name, args);
-        // The engine stores a component's args as its inputs: the private key goes there only as a secret.
-        super("selfhosted-irsa:index:SelfHostedIrsa", name, withSecretKey(args), opts);
+        // The engine stores a component's args as its inputs: the private key goes there only as a secret, and
+        // nothing private goes into a public-key list.
+        super("selfhosted-irsa:index:SelfHostedIrsa", name, recordedArgs(args), opts);
         const parent = this;
         const protect = normalized.protect;
         // Nothing this stack does not own may outlive the bucket's name: an existing provider (and its roles)
@@ -99,7 +102,7 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
 
         const signing = resolveSigningKey(name, args.signingKey, { parent, protect }, issuerUrl);
         const documents = pulumi
-            .all([issuerUrl, signing.publicKeyPems, pulumi.output(args.additionalPublicKeyPems ?? []), pulumi.output(args.legacyEmptyKid ?? false)])
+            .all([issuerUrl, signing.publicKeyPems, checkedPublicKeyPems(args.additionalPublicKeyPems ?? [], "additionalPublicKeyPems", true), pulumi.output(args.legacyEmptyKid ?? false)])
             .apply(([issuerUrl, signingPems, extraPems, legacyEmptyKid]) =>
                 buildOidcDocuments({ issuerUrl, jwksPath: normalized.jwksPath, publicKeyPems: [...signingPems, ...extraPems], legacyEmptyKid }),
             );
@@ -110,7 +113,8 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
             { parent },
         );
 
-        const audiences = pulumi.output(normalized.audiences);
+        // Checked again once known: an Output-valued list must meet the same literal-audience rule.
+        const audiences = pulumi.output(normalized.audiences).apply((list) => [...validateAudiences(list)]);
         let oidcProviderArn: pulumi.Output<string>;
         if (args.existingOidcProviderArn !== undefined) {
             oidcProviderArn = pulumi.all([args.existingOidcProviderArn, issuerUrl]).apply(([arn, issuer]) => {
@@ -193,7 +197,8 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
         const context = roleForContexts.get(this)!;
         const audience = options?.audience;
         if (typeof audience === "string" && context.plainAudiences !== undefined) {
-            checkAudienceListed(audience, context.plainAudiences);
+            // The literal rule first: its message says what is wrong with the value itself.
+            checkAudienceListed(validateLiteralAudience(audience, "audience"), context.plainAudiences);
         }
         return new IrsaRole(
             `${context.name}-${namespace}-${serviceAccount}`,
@@ -226,10 +231,24 @@ function pinnedIssuer(issuer: pulumi.Output<string>, expected: pulumi.Input<stri
     });
 }
 
-/** A copy of args whose private key, if any, is a secret (never mutates the caller's args). */
-function withSecretKey(args: SelfHostedIrsaArgs): SelfHostedIrsaArgs {
-    if (args.signingKey?.privateKeyPem === undefined) {
-        return args;
+/**
+ * The args as the engine records them (a component's inputs are stored as given): the private key, if any, as a
+ * secret, and the public-key lists checked when their Outputs resolve, so a private key given there fails the
+ * registration instead of being stored in clear. Never mutates the caller's args.
+ */
+function recordedArgs(args: SelfHostedIrsaArgs): SelfHostedIrsaArgs {
+    const recorded: SelfHostedIrsaArgs = { ...args };
+    if (args.additionalPublicKeyPems !== undefined) {
+        recorded.additionalPublicKeyPems = checkedPublicKeyPems(args.additionalPublicKeyPems, "additionalPublicKeyPems", true);
     }
-    return { ...args, signingKey: { ...args.signingKey, privateKeyPem: pulumi.secret(args.signingKey.privateKeyPem) } };
+    if (args.signingKey !== undefined) {
+        recorded.signingKey = { ...args.signingKey };
+        if (args.signingKey.privateKeyPem !== undefined) {
+            recorded.signingKey.privateKeyPem = pulumi.secret(args.signingKey.privateKeyPem);
+        }
+        if (args.signingKey.publicKeyPems !== undefined) {
+            recorded.signingKey.publicKeyPems = checkedPublicKeyPems(args.signingKey.publicKeyPems, "signingKey.publicKeyPems");
+        }
+    }
+    return recorded;
 }

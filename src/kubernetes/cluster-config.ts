@@ -2,9 +2,10 @@
 // are in docs/facts.md; the comments here say why each shape is what it is.
 import type { KeyObject } from "node:crypto";
 import { stringify } from "yaml";
+import { validateLiteralAudience } from "../oidc/audience";
 import { defaultJwksUri, validateIssuerUrl, validateJwksUri } from "../oidc/discovery";
 import { IrsaInputError, REDACTED } from "../oidc/errors";
-import { readPrivateKey, readPublicKey, splitPemBlocks } from "../oidc/keys";
+import { readPrivateKey, readPublicKey, refusePrivateKey, splitPemBlocks } from "../oidc/keys";
 import { DEFAULT_AUDIENCE } from "../oidc/trust-policy";
 import { REPEATABLE_FLAGS, buildApiServerArgs, validatePreviousIssuers } from "./api-server-args";
 import { validateDns1123Subdomain } from "./names";
@@ -103,11 +104,7 @@ function check(input: ClusterConfigArgs): Checked {
     const additional = validatePreviousIssuers(issuer, input.additionalIssuers ?? [], "additionalIssuers");
     const jwksUri = validateJwksUri(input.jwksUri ?? defaultJwksUri(issuer), "jwksUri");
     const audiences = input.audiences ?? [DEFAULT_AUDIENCE];
-    audiences.forEach((a, i) => {
-        if (typeof a !== "string" || a === "") {
-            throw new IrsaInputError(`audiences[${i}]`, a, "must be a non-empty string", `use ${JSON.stringify(DEFAULT_AUDIENCE)}`);
-        }
-    });
+    audiences.forEach((a, i) => validateLiteralAudience(a, `audiences[${i}]`));
     let apiAudiences: string | undefined;
     if (input.apiAudiences !== undefined) {
         if (input.apiAudiences.length === 0) {
@@ -157,10 +154,11 @@ function check(input: ClusterConfigArgs): Checked {
     const signing = input.signingKeyPem === undefined ? undefined : { pem: input.signingKeyPem, ...readSigning(input.signingKeyPem) };
     const publicPems: string[] = signing ? [signing.spkiPem] : [];
     (input.publicKeyPems ?? []).forEach((text, i) => {
+        refusePrivateKey(text, `publicKeyPems[${i}]`);
         const blocks = splitPemBlocks(String(text));
         // readPublicKey names the argument and its rule when the text holds no key at all.
         for (const block of blocks.length > 0 ? blocks : [text]) {
-            const spki = readPublicKey(block, `publicKeyPems[${i}]`).spkiPem;
+            const spki = readPublicKey(block, `publicKeyPems[${i}]`, { acceptPrivate: false }).spkiPem;
             if (!publicPems.includes(spki)) {
                 publicPems.push(spki);
             }

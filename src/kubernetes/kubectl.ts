@@ -2,6 +2,7 @@
 // `doctor cluster` (through execFile, no shell): argv building, `~` expansion, and reading the result.
 // No @pulumi import here: the CLI loads this file.
 import * as os from "node:os";
+import { IrsaInputError } from "../oidc/errors";
 import * as path from "node:path";
 
 /** Which cluster kubectl talks to. */
@@ -20,8 +21,8 @@ export interface KubectlRun {
     stderr: string;
     /** 0 on success; null when kubectl could not be started or was killed. */
     exitCode: number | null;
-    /** Set when kubectl did not run or did not finish: "not-found" (no kubectl on PATH) or "timeout". */
-    spawnError?: "not-found" | "timeout";
+    /** Set when kubectl did not run or did not finish: "not-found" (no kubectl on PATH), "timeout" or "too-large" (output bound). */
+    spawnError?: "not-found" | "timeout" | "too-large";
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
@@ -40,15 +41,30 @@ export function expandHome(file: string, home: string = os.homedir()): string {
     return file.startsWith("~/") ? path.join(home, file.slice(2)) : file;
 }
 
-/** kubectl's arguments (without `kubectl` itself): the target's flags, then `words`. Only flags of kubectl 1.24+. */
+/**
+ * kubectl's arguments (without `kubectl` itself): the target's flags, then `words`. Only flags of kubectl 1.24+.
+ * Values are joined to their flag (`--context=VALUE`), so no value, whatever it starts with, is read as a flag.
+ */
 export function kubectlArgv(words: readonly string[], target: KubectlTarget = {}): string[] {
     const timeout = Math.max(1, Math.ceil(target.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS));
     return [
-        ...(target.kubeconfig ? ["--kubeconfig", expandHome(target.kubeconfig)] : []),
-        ...(target.context ? ["--context", target.context] : []),
+        ...(target.kubeconfig ? [`--kubeconfig=${expandHome(target.kubeconfig)}`] : []),
+        ...(target.context ? [`--context=${target.context}`] : []),
         ...words,
         `--request-timeout=${timeout}s`,
     ];
+}
+
+/**
+ * The rule for a value kubectl gets as a flag's value (`--context`, `--kubeconfig`): non-empty, no leading '-'
+ * (it would read as a flag) and no control characters. The CLI's flags and `signingKey.fromCluster` share it.
+ */
+export function validateKubectlValue(value: unknown, argument: string, fix: string): string {
+    // eslint-disable-next-line no-control-regex
+    if (typeof value !== "string" || value === "" || value.startsWith("-") || /[\u0000-\u001f\u007f]/.test(value)) {
+        throw new IrsaInputError(argument, value, "must be non-empty, must not start with '-' and must hold no control characters", fix);
+    }
+    return value;
 }
 
 /** Quotes one word for /bin/sh. */
@@ -56,25 +72,48 @@ export function shellQuote(word: string): string {
     return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A word as a command printed for the operator to paste shows it: bare when it is plainly safe, else quoted for /bin/sh. */
+export function shellWord(word: string): string {
+    return /^[A-Za-z0-9_./:=@%+,][A-Za-z0-9_./:=@%+,-]*$/.test(word) ? word : shellQuote(word);
+}
+
+/** The whole-run bound of one kubectl command line (kubectlShellCommand). */
+export interface RunBound {
+    /** Seconds until kubectl and every process it started (exec credential plugins) are killed. */
+    timeoutSeconds: number;
+    /** stdout and stderr together, bytes. */
+    maxOutputBytes: number;
+}
+
+/** Where the watchdog script lives next to this file (dist/kubernetes or build/src/kubernetes). */
+export const KUBECTL_WATCHDOG = path.join(__dirname, "kubectl-watchdog.js");
+
 /**
- * The kubectl command line for /bin/sh. The command itself always exits 0 so the invoke never fails with the
- * command provider's generic message: when kubectl fails, a marker with its exit status goes to stderr, and
- * stdout holds only what kubectl printed there.
+ * The kubectl command line for /bin/sh: Node runs kubectl-watchdog.js, which runs kubectl in its own process
+ * group and kills the group at the bound (kubectl's --request-timeout covers API requests only, not an exec
+ * credential plugin). The command itself always exits 0 so the invoke never fails with the command provider's
+ * generic message: when kubectl fails, a marker with its exit status (or "timeout", "too-large") ends stderr,
+ * and stdout holds only what kubectl printed there.
  */
-export function kubectlShellCommand(words: readonly string[], target: KubectlTarget = {}): string {
-    return `kubectl ${kubectlArgv(words, target).map(shellQuote).join(" ")} || echo "${KUBECTL_EXIT_MARKER} $?" >&2`;
+export function kubectlShellCommand(words: readonly string[], target: KubectlTarget, bound: RunBound, node: string = process.execPath): string {
+    const watchdog = [node, KUBECTL_WATCHDOG, String(Math.round(bound.timeoutSeconds * 1000)), String(bound.maxOutputBytes), "kubectl"];
+    return [...watchdog, ...kubectlArgv(words, target)].map(shellQuote).join(" ");
 }
 
 /** Reads what the shell command printed (stdout, stderr) into a run result. */
 export function parseShellRun(stdout: string | undefined, stderr: string | undefined): KubectlRun {
     const err = stderr ?? "";
-    const marker = new RegExp(`${KUBECTL_EXIT_MARKER} (\\d+)\\s*$`).exec(err);
+    const marker = new RegExp(`${KUBECTL_EXIT_MARKER} (\\d+|timeout|too-large|killed)\\s*$`).exec(err);
     if (!marker) {
         return { stdout: stdout ?? "", stderr: err, exitCode: 0 };
     }
+    const rest = { stdout: stdout ?? "", stderr: err.slice(0, marker.index).trimEnd() };
+    if (!/^\d+$/.test(marker[1])) {
+        return { ...rest, exitCode: null, ...(marker[1] === "killed" ? {} : { spawnError: marker[1] as "timeout" | "too-large" }) };
+    }
     const exitCode = Number(marker[1]);
-    // 127 is the shell's "command not found".
-    return { stdout: stdout ?? "", stderr: err.slice(0, marker.index).trimEnd(), exitCode, ...(exitCode === 127 ? { spawnError: "not-found" as const } : {}) };
+    // 127 is the shell's (and the watchdog's) "command not found".
+    return { ...rest, exitCode, ...(exitCode === 127 ? { spawnError: "not-found" as const } : {}) };
 }
 
 /** Why a kubectl run failed, in words an operator acts on. `kind` groups failures that affect every call. */
@@ -94,7 +133,7 @@ function targetWords(target: KubectlTarget): string {
 }
 
 /** Classifies a failed run (pure: kubectl's messages are stable across 1.24 to 1.33). */
-export function describeKubectlFailure(run: KubectlRun, target: KubectlTarget = {}, timeoutSeconds?: number): KubectlFailure {
+export function describeKubectlFailure(run: KubectlRun, target: KubectlTarget = {}, bound?: { seconds: number; setting: string }): KubectlFailure {
     const text = run.stderr.trim();
     const reason = text.split("\n").filter((l) => l.trim() !== "" && !/^(Warning|W\d{4} |I\d{4} )/.test(l)).slice(-3).join(" ") || `kubectl exited with status ${run.exitCode}`;
     const which = targetWords(target);
@@ -103,7 +142,14 @@ export function describeKubectlFailure(run: KubectlRun, target: KubectlTarget = 
         return { kind: "no-kubectl", reason: "kubectl is not on PATH", fix: "install kubectl 1.24 or later on this machine (https://kubernetes.io/docs/tasks/tools/) and put it on PATH" };
     }
     if (run.spawnError === "timeout") {
-        return { kind: "timeout", reason: `kubectl did not finish within ${timeoutSeconds ?? "the allotted"} s`, fix: `check that the cluster answers (\`${probe}\`) and that the kubeconfig's credential plugin does not wait for input; raise --timeout if the cluster is slow` };
+        return {
+            kind: "timeout",
+            reason: `kubectl did not finish within ${bound?.seconds ?? "the allotted"} s, the bound on the whole run (${bound ? `${bound.setting}; ` : ""}exec credential plugins included) with ${which}`,
+            fix: `check that the cluster answers (\`${probe}\`) and that the kubeconfig's credential plugin does not wait for input; raise ${bound?.setting ?? "the bound"} if the cluster is slow`,
+        };
+    }
+    if (run.spawnError === "too-large") {
+        return { kind: "other", reason: `kubectl printed more than the output bound with ${which}; it was stopped`, fix: `run \`${probe.replace("/readyz", "/version")}\` and check what the API server answers` };
     }
     if (/context "[^"]*" does not exist|context was not found for specified context|no context exists with the name/i.test(text)) {
         return { kind: "context", reason, fix: `use a context the kubeconfig defines (\`kubectl config get-contexts\`${target.kubeconfig ? ` --kubeconfig ${expandHome(target.kubeconfig)}` : ""})` };

@@ -5,6 +5,11 @@ import { IrsaInputError } from "../oidc/errors";
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** Whether a value is a DNS-1123 label (namespaces, Service names), without throwing. */
+export function isDns1123Label(value: unknown): value is string {
+    return typeof value === "string" && value.length <= 63 && DNS1123_LABEL.test(value);
+}
+
 /** Checks a DNS-1123 label (namespaces): lowercase alphanumerics and '-', at most 63 characters. */
 export function validateDns1123Label(value: string, argument: string): string {
     if (typeof value !== "string" || value.length > 63 || !DNS1123_LABEL.test(value)) {

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { IrsaInputError, REDACTED } from "../oidc/errors";
-import { MIN_RSA_BITS, readPrivateKey, readPublicKey, splitPemBlocks } from "../oidc/keys";
-import { FromClusterArgs } from "./cluster-keys";
+import { MIN_RSA_BITS, readPrivateKey, readPublicKey, refusePrivateKey, splitPemBlocks } from "../oidc/keys";
+import { FromClusterArgs, validateFromClusterArgs } from "./cluster-keys";
 
 /** Algorithm of a generated signing key: RSA (2048 bits and up) or ECDSA P-256. */
 export const KeyAlgorithm = { RSA: "RSA", ECDSA: "ECDSA" } as const;
@@ -71,6 +71,9 @@ export function validateSigningKeyArgs(args: SigningKeyArgs | undefined): void {
             throw new IrsaInputError(`${ARG}.rsaBits`, args.rsaBits, `is not a whole number of at least ${MIN_RSA_BITS}`, `use ${MIN_RSA_BITS} (the default), 3072 or 4096`);
         }
     }
+    if (args.fromCluster !== undefined) {
+        validateFromClusterArgs(args.fromCluster);
+    }
     if (typeof args.privateKeyPem === "string") {
         readPrivateKey(args.privateKeyPem, `${ARG}.privateKeyPem`);
     } else if (own && args.privateKeyPem === null) {
@@ -81,17 +84,32 @@ export function validateSigningKeyArgs(args: SigningKeyArgs | undefined): void {
     }
 }
 
-/** Reads every plain PEM text of a list now (Outputs are read when known); a list may not be empty. */
+/**
+ * Reads every plain PEM text of a list now (Outputs are read when known); a list may not be empty. Public keys
+ * only: a private key here would be kept in clear in the component's recorded inputs.
+ */
 export function validatePublicKeyPems(pems: readonly pulumi.Input<string>[], argument: string, allowEmpty = false): void {
+    if (!Array.isArray(pems)) {
+        throw new IrsaInputError(argument, typeof pems, "is not a list of PEM texts", "pass [\"-----BEGIN PUBLIC KEY-----...\"]");
+    }
     if (pems.length === 0 && !allowEmpty) {
         throw new IrsaInputError(argument, [], "holds no key", "pass the API server's public key(s): the contents of its --service-account-key-file");
     }
     pems.forEach((pem, i) => {
         if (typeof pem === "string") {
+            refusePrivateKey(pem, `${argument}[${i}]`);
             const blocks = splitPemBlocks(pem);
-            (blocks.length > 0 ? blocks : [pem]).forEach((block) => readPublicKey(block, `${argument}[${i}]`));
+            (blocks.length > 0 ? blocks : [pem]).forEach((block) => readPublicKey(block, `${argument}[${i}]`, { acceptPrivate: false }));
+        } else if (pem === null || (typeof pem === "object" && !isOutputOrPromise(pem))) {
+            refusePrivateKey(pem, `${argument}[${i}]`);
+            throw new IrsaInputError(`${argument}[${i}]`, typeof pem, "is not a PEM text", "pass the key file's text");
         }
     });
+}
+
+/** An Output or a Promise: its value is checked once known. */
+function isOutputOrPromise(value: object): boolean {
+    return (value as { __pulumiOutput?: unknown }).__pulumiOutput === true || typeof (value as { then?: unknown }).then === "function";
 }
 
 /** The tls.PrivateKey fields that force a replacement (and so a new signing key) when they change. */

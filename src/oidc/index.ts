@@ -4,6 +4,7 @@ export * from "./keys";
 export * from "./jwks";
 export * from "./discovery";
 export * from "./trust-policy";
+export * from "./audience";
 export * from "./token";
 export * from "./verify";
 export * from "./trust-evaluation";

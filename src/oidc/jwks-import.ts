@@ -1,5 +1,6 @@
 import * as crypto from "node:crypto";
-import { IrsaInputError } from "./errors";
+import { found, IrsaInputError } from "./errors";
+import { describeKeyText, hasPrivateJwkMembers } from "./key-text";
 import { readPublicKey } from "./keys";
 
 /**
@@ -12,7 +13,7 @@ export function publicKeyPemsFromJwks(jwksJson: string, argument = "jwks"): stri
     try {
         parsed = JSON.parse(jwksJson);
     } catch {
-        throw new IrsaInputError(argument, jwksJson, "is not JSON", "check that the API server's /openid/v1/jwks is reachable (`kubectl get --raw /openid/v1/jwks`)");
+        throw new IrsaInputError(argument, found(describeKeyText(jwksJson, "JSON")), "is not JSON", "check that the API server's /openid/v1/jwks is reachable (`kubectl get --raw /openid/v1/jwks`)");
     }
     const keys = (parsed as { keys?: unknown }).keys;
     if (!Array.isArray(keys) || keys.length === 0) {
@@ -20,6 +21,10 @@ export function publicKeyPemsFromJwks(jwksJson: string, argument = "jwks"): stri
     }
     const pems: string[] = [];
     keys.forEach((jwk: Record<string, unknown>, i: number) => {
+        if (hasPrivateJwkMembers(jwk)) {
+            // Never republished, never echoed: the cluster serves a private key to anyone who can read the JWKS.
+            throw new IrsaInputError(`${argument}.keys[${i}]`, found(describeKeyText(jwk)), "holds private key material: the JWKS publishes it to everyone who can read it", "serve only public keys (--service-account-key-file holds public keys) and replace this signing key: it is compromised");
+        }
         if (jwk.kid === "") {
             return;
         }
@@ -47,7 +52,7 @@ export function checkClusterIssuer(discoveryJson: string, expectedIssuer: string
     try {
         issuer = (JSON.parse(discoveryJson) as { issuer?: unknown }).issuer;
     } catch {
-        throw new IrsaInputError(argument, discoveryJson, "returned a discovery document that is not JSON", "check `kubectl get --raw /.well-known/openid-configuration`");
+        throw new IrsaInputError(argument, found(describeKeyText(discoveryJson, "JSON")), "returned a discovery document that is not JSON", "check `kubectl get --raw /.well-known/openid-configuration`");
     }
     if (issuer !== expectedIssuer) {
         throw new IrsaInputError(

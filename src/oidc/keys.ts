@@ -1,5 +1,6 @@
 import * as crypto from "node:crypto";
-import { IrsaInputError, REDACTED } from "./errors";
+import { found, IrsaInputError } from "./errors";
+import { describeKeyText, hasPrivateJwkMembers } from "./key-text";
 
 /** The JWS algorithms the package signs and publishes with (the API server's choice for each key type). */
 export type SigningAlgorithm = "RS256" | "ES256";
@@ -48,20 +49,92 @@ export function splitPemBlocks(text: string): string[] {
     return [...text.matchAll(PEM_BLOCK)].map((m) => m[0]);
 }
 
-function singleBlock(pem: string, argument: string, secret: boolean): string {
+/** What the reader expects, for the fix of a text that holds no PEM block. */
+type Expecting = "public" | "private" | "any";
+
+const NOT_PEM_FIX: Record<Expecting, string> = {
+    public: "pass the public key as PEM, e.g. the output of `openssl pkey -in KEY -pubout`",
+    private: "pass the private signing key as PEM (PKCS#1, PKCS#8 or SEC1: the API server's --service-account-signing-key-file)",
+    any: "pass a PEM key (the API server's --service-account-key-file, or its signing key)",
+};
+
+function notPemFix(text: string, expecting: Expecting): string {
+    const what = describeKeyText(text);
+    if (/Talos form/.test(what)) {
+        return "decode it first (`base64 -d FILE > key.pem`): Talos keeps keys base64-encoded";
+    }
+    if (/DER/.test(what)) {
+        return `convert it to PEM first (\`base64 -d FILE | openssl pkey -inform DER${expecting === "public" ? " -pubout" : ""}\`)`;
+    }
+    return NOT_PEM_FIX[expecting];
+}
+
+function singleBlock(pem: string, argument: string, expecting: Expecting): string {
     const blocks = typeof pem === "string" ? splitPemBlocks(pem) : [];
-    const shown = secret ? REDACTED : pem;
     if (blocks.length === 0) {
-        throw new IrsaInputError(argument, shown, "is not a PEM key (no -----BEGIN ...----- block found)", "pass the key file's text, e.g. the output of `openssl pkey -pubout`");
+        throw new IrsaInputError(argument, found(describeKeyText(pem)), "is not a PEM key (no -----BEGIN ...----- block found)", notPemFix(String(pem ?? ""), expecting));
     }
     if (blocks.length > 1) {
-        throw new IrsaInputError(argument, secret ? REDACTED : `${blocks.length} PEM blocks`, "holds more than one PEM block where one key is expected", "pass each key separately");
+        throw new IrsaInputError(argument, found(describeKeyText(pem)), "holds more than one PEM block where one key is expected", "pass each key separately");
     }
     if (/ENCRYPTED/.test(blocks[0]) || /Proc-Type: 4,ENCRYPTED/.test(blocks[0])) {
-        throw new IrsaInputError(argument, REDACTED, "is an encrypted private key; the API server needs it unencrypted", "decrypt it first: `openssl pkey -in KEY -out KEY.plain`");
+        throw new IrsaInputError(argument, found("an encrypted private key"), "is an encrypted private key; the API server needs it unencrypted", "decrypt it first: `openssl pkey -in KEY -out KEY.plain`");
     }
     return blocks[0];
 }
+
+/** Whether DER bytes parse as a private key (PKCS#8, SEC1 or PKCS#1). */
+function isPrivateDer(der: Buffer): boolean {
+    const forms: Array<"pkcs8" | "sec1" | "pkcs1"> = ["pkcs8", "sec1", "pkcs1"];
+    return forms.some((type) => {
+        try {
+            crypto.createPrivateKey({ key: der, format: "der", type });
+            return true;
+        } catch {
+            return false;
+        }
+    });
+}
+
+/**
+ * Refuses private key material where only public keys belong (a public-key argument or `--public-key`): a PEM
+ * private key, a JWK with `d`, base64 of a private PEM (the Talos form) or of private DER. Such a value would be
+ * stored and shown in clear wherever the argument goes (the engine records a component's inputs as given).
+ */
+export function refusePrivateKey(text: unknown, argument: string): void {
+    const value = typeof text === "string" ? text : "";
+    let privateFound: string | undefined;
+    if (typeof text === "object" && text !== null && hasPrivateJwkMembers(text)) {
+        privateFound = describeKeyText(text);
+    } else if (splitPemBlocks(value).some((b) => /PRIVATE KEY-----/.test(b)) || /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) {
+        privateFound = describeKeyText(value);
+    } else if (/^\s*[{[]/.test(value) && hasPrivateJwkMembers(safeJson(value))) {
+        privateFound = describeKeyText(value);
+    } else if (value.trim() !== "" && /^[A-Za-z0-9+/=\s]+$/.test(value)) {
+        const decoded = Buffer.from(value.replace(/\s+/g, ""), "base64");
+        if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(decoded.toString("latin1")) || isPrivateDer(decoded)) {
+            privateFound = describeKeyText(value);
+        }
+    }
+    if (privateFound !== undefined) {
+        throw new IrsaInputError(
+            argument,
+            found(privateFound),
+            "is a private key where only a public key belongs (it would be kept and shown in clear)",
+            "pass its public half (`openssl pkey -in KEY -pubout`)",
+        );
+    }
+}
+
+function safeJson(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return undefined;
+    }
+}
+
+const KEY_TYPE_NAMES: Record<string, string> = { dsa: "a DSA key", dh: "a DH key", ed25519: "an Ed25519 key", ed448: "an Ed448 key", x25519: "an X25519 key", x448: "an X448 key", "rsa-pss": "an RSA-PSS key" };
 
 /** Checks the key type and size against what the API server and STS both accept. */
 function describeKey(keyObject: crypto.KeyObject, argument: string): { alg: SigningAlgorithm; kty: "RSA" | "EC" } {
@@ -70,17 +143,17 @@ function describeKey(keyObject: crypto.KeyObject, argument: string): { alg: Sign
     if (type === "rsa") {
         const bits = details.modulusLength ?? 0;
         if (bits < MIN_RSA_BITS) {
-            throw new IrsaInputError(argument, `RSA ${bits}-bit key`, `is too small: RSA keys must have at least ${MIN_RSA_BITS} bits`, "generate a new key: `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`");
+            throw new IrsaInputError(argument, found(`an RSA ${bits}-bit key`), `is too small: RSA keys must have at least ${MIN_RSA_BITS} bits`, "generate a new key: `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`");
         }
         return { alg: "RS256", kty: "RSA" };
     }
     if (type === "ec") {
         if (details.namedCurve !== "prime256v1") {
-            throw new IrsaInputError(argument, `EC key on ${details.namedCurve ?? "an unknown curve"}`, "uses an unsupported curve: only P-256 (ES256) is supported", "generate a P-256 key: `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`, or use RSA 2048+");
+            throw new IrsaInputError(argument, found(`an EC key on ${details.namedCurve ?? "an unknown curve"}`), "uses an unsupported curve: only P-256 (ES256) is supported", "generate a P-256 key: `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`, or use RSA 2048+");
         }
         return { alg: "ES256", kty: "EC" };
     }
-    throw new IrsaInputError(argument, `${type ?? "unknown"} key`, "is not a supported key type: service-account keys must be RSA (2048 bits or more) or ECDSA P-256", "generate an RSA key: `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`");
+    throw new IrsaInputError(argument, found(KEY_TYPE_NAMES[type ?? ""] ?? "a key of unknown type"), "is not a supported key type: service-account keys must be RSA (2048 bits or more) or ECDSA P-256", "generate an RSA key: `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`");
 }
 
 function publicKeyInfo(keyObject: crypto.KeyObject, argument: string): PublicKeyInfo {
@@ -95,32 +168,43 @@ function publicKeyInfo(keyObject: crypto.KeyObject, argument: string): PublicKey
     return { kid, alg, kty, spkiPem: keyObject.export({ type: "spki", format: "pem" }).toString(), keyObject, jwk };
 }
 
+export interface ReadPublicKeyOptions {
+    /**
+     * Take the public half of a private key (PKCS#1, PKCS#8, SEC1). Off for arguments that are public keys by
+     * name, where a private key would be kept in clear. Default: true
+     */
+    acceptPrivate?: boolean;
+}
+
 /**
  * Reads one public verification key from PEM: SPKI ("PUBLIC KEY"), PKCS#1 ("RSA PUBLIC KEY"), an X.509
- * certificate, or a private key (PKCS#1, PKCS#8, SEC1) whose public half is taken.
+ * certificate, or (unless `acceptPrivate` is false) a private key (PKCS#1, PKCS#8, SEC1) whose public half is taken.
  */
-export function readPublicKey(pem: string, argument = "publicKeyPem"): PublicKeyInfo {
-    const block = singleBlock(pem, argument, /PRIVATE KEY/.test(String(pem)));
+export function readPublicKey(pem: string, argument = "publicKeyPem", options: ReadPublicKeyOptions = {}): PublicKeyInfo {
+    if (options.acceptPrivate === false) {
+        refusePrivateKey(pem, argument);
+    }
+    const block = singleBlock(pem, argument, options.acceptPrivate === false ? "public" : "any");
     let keyObject: crypto.KeyObject;
     try {
         keyObject = crypto.createPublicKey(block);
     } catch (err) {
-        throw new IrsaInputError(argument, /PRIVATE/.test(block) ? REDACTED : block.split("\n")[0], `could not be read as a key (${(err as Error).message})`, "pass an SPKI, PKCS#1 or PKCS#8 PEM key");
+        throw new IrsaInputError(argument, found(describeKeyText(block)), `could not be read as a key (${(err as Error).message})`, "pass an SPKI, PKCS#1 or PKCS#8 PEM key");
     }
     return publicKeyInfo(keyObject, argument);
 }
 
 /** Reads a private signing key from PEM (PKCS#1 "RSA PRIVATE KEY", PKCS#8 "PRIVATE KEY", SEC1 "EC PRIVATE KEY"). */
 export function readPrivateKey(pem: string, argument = "privateKeyPem"): { privateKey: crypto.KeyObject; publicKey: PublicKeyInfo } {
-    const block = singleBlock(pem, argument, true);
+    const block = singleBlock(pem, argument, "private");
     if (!/PRIVATE KEY-----/.test(block)) {
-        throw new IrsaInputError(argument, block.split("\n")[0], "is a public key where the private signing key is needed", "pass the private key (e.g. the API server's --service-account-signing-key-file)");
+        throw new IrsaInputError(argument, found(describeKeyText(block)), "is a public key where the private signing key is needed (a public key only verifies tokens)", "pass the private key: the API server's --service-account-signing-key-file (PKCS#1, PKCS#8 or SEC1 PEM)");
     }
     let privateKey: crypto.KeyObject;
     try {
         privateKey = crypto.createPrivateKey(block);
     } catch (err) {
-        throw new IrsaInputError(argument, REDACTED, `could not be read as a private key (${(err as Error).message})`, "pass an unencrypted PKCS#1, PKCS#8 or SEC1 PEM key");
+        throw new IrsaInputError(argument, found(describeKeyText(block)), `could not be read as a private key (${(err as Error).message})`, "pass an unencrypted PKCS#1, PKCS#8 or SEC1 PEM key");
     }
     const publicKey = publicKeyInfo(crypto.createPublicKey(privateKey), argument);
     return { privateKey, publicKey };

@@ -1,5 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import { compactVerify, decodeJwt, decodeProtectedHeader, JWTPayload, ProtectedHeaderParameters } from "jose";
+import { shown } from "./display";
 import { Finding, fail, pass } from "./findings";
 import { DEFAULT_AUDIENCE } from "./trust-policy";
 
@@ -16,6 +17,9 @@ export interface PublishedKey {
     kid: string | undefined;
     keyObject: KeyObject;
 }
+
+/** STS's limit on `WebIdentityToken` (AssumeRoleWithWebIdentity API reference; docs/facts.md). */
+export const MAX_WEB_IDENTITY_TOKEN_CHARACTERS = 20_000;
 
 const SUBJECT = /^system:serviceaccount:([^:]*):([^:]*)$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -38,6 +42,11 @@ const CLOCKS = "check that the API server's and this machine's clocks are in syn
 /** Checks a projected service-account token as STS does: header, key, signature, then each claim. */
 export async function checkToken(args: TokenCheckArgs): Promise<{ findings: Finding[]; claims?: { sub?: string; aud: string[] } }> {
     const token = args.token.trim();
+    // STS refuses a longer token before it looks at anything else; the other checks still run, to say what else is wrong.
+    const size =
+        token.length > MAX_WEB_IDENTITY_TOKEN_CHARACTERS
+            ? fail("token.size", `the token has ${token.length.toLocaleString("en-US")} characters; STS accepts at most ${MAX_WEB_IDENTITY_TOKEN_CHARACTERS.toLocaleString("en-US")} (WebIdentityToken) and refuses it whatever it holds`, "keep the token's claims small: projected service-account tokens are about 1,000 characters; this one is not one of them")
+            : pass("token.size", `the token has ${token.length.toLocaleString("en-US")} characters (STS accepts up to ${MAX_WEB_IDENTITY_TOKEN_CHARACTERS.toLocaleString("en-US")})`);
     let header: ProtectedHeaderParameters;
     let claims: JWTPayload;
     try {
@@ -47,9 +56,9 @@ export async function checkToken(args: TokenCheckArgs): Promise<{ findings: Find
         header = decodeProtectedHeader(token);
         claims = decodeJwt(token);
     } catch (err) {
-        return { findings: [fail("token.format", `the token is not a compact JWS/JWT (${(err as Error).message})`, "pass the token file's content (kubectl create token SA, or the pod's /var/run/secrets/eks.amazonaws.com/serviceaccount/token)")] };
+        return { findings: [size, fail("token.format", `the token is not a compact JWS/JWT (${(err as Error).message})`, "pass the token file's content (kubectl create token SA, or the pod's /var/run/secrets/eks.amazonaws.com/serviceaccount/token)")] };
     }
-    const findings: Finding[] = [pass("token.format", "the token is a compact JWT")];
+    const findings: Finding[] = [size, pass("token.format", "the token is a compact JWT")];
     const alg = header.alg ?? "";
     const algOk = (STS_ALGORITHMS as readonly string[]).includes(alg);
     findings.push(
@@ -79,7 +88,7 @@ async function checkKeyAndSignature(token: string, alg: string, kid: string | un
     }
     const family = alg.startsWith("RS") ? "RSA" : "EC";
     if (key.jwk.kty !== family || (typeof key.jwk.alg === "string" && key.jwk.alg !== alg)) {
-        return [fail("token.kid", `the JWKS entry ${JSON.stringify(wanted)} is a ${String(key.jwk.kty)} key for ${String(key.jwk.alg ?? "any alg")}, but the token is signed with ${alg}`, "regenerate the JWKS from the key that signs the tokens")];
+        return [fail("token.kid", `the JWKS entry ${JSON.stringify(wanted)} is a ${shown(key.jwk.kty)} key for ${key.jwk.alg === undefined ? "any alg" : shown(key.jwk.alg)}, but the token is signed with ${alg}`, "regenerate the JWKS from the key that signs the tokens")];
     }
     const findings = [pass("token.kid", `the token's kid ${JSON.stringify(wanted)} is in the JWKS`)];
     try {

@@ -1,8 +1,14 @@
 import * as crypto from "node:crypto";
 import { SignJWT } from "jose";
+import { validateLiteralAudience } from "./audience";
 import { validateIssuerUrl } from "./discovery";
+import { IrsaInputError } from "./errors";
 import { readPrivateKey } from "./keys";
 import { DEFAULT_AUDIENCE, serviceAccountSubject } from "./trust-policy";
+
+/** kube-apiserver's TokenRequest bounds on expirationSeconds: 10 minutes to 2^32 s (pkg/apis/authentication/validation). */
+export const MIN_TOKEN_TTL_SECONDS = 600;
+export const MAX_TOKEN_TTL_SECONDS = 2 ** 32;
 
 export interface MintTokenArgs {
     /** The API server's signing key (PEM; PKCS#1, PKCS#8 or SEC1). */
@@ -12,7 +18,7 @@ export interface MintTokenArgs {
     serviceAccount: string;
     /** @default ["sts.amazonaws.com"] */
     audiences?: string[];
-    /** @default 3600 */
+    /** Whole seconds, 600 to 2^32. @default 3600 */
     ttlSeconds?: number;
     /** The clock. @default new Date() */
     now?: Date;
@@ -35,6 +41,10 @@ export async function mintServiceAccountToken(args: MintTokenArgs): Promise<stri
     const { privateKey, publicKey } = readPrivateKey(args.privateKeyPem);
     const now = Math.floor((args.now ?? new Date()).getTime() / 1000);
     const ttl = args.ttlSeconds ?? 3600;
+    if (!Number.isSafeInteger(ttl) || ttl < MIN_TOKEN_TTL_SECONDS || ttl > MAX_TOKEN_TTL_SECONDS) {
+        throw new IrsaInputError("ttlSeconds", ttl, `must be a whole number of seconds from ${MIN_TOKEN_TTL_SECONDS} to ${MAX_TOKEN_TTL_SECONDS} (kube-apiserver's TokenRequest bounds)`, "use 3600 (the default)");
+    }
+    const audiences = (args.audiences ?? [DEFAULT_AUDIENCE]).map((a, i) => validateLiteralAudience(a, `audiences[${i}]`));
     const podName = args.podName ?? "demo-pod";
     return new SignJWT({
         "kubernetes.io": {
@@ -46,7 +56,7 @@ export async function mintServiceAccountToken(args: MintTokenArgs): Promise<stri
         .setProtectedHeader({ alg: publicKey.alg, kid: publicKey.kid })
         .setIssuer(issuer)
         .setSubject(serviceAccountSubject(args.namespace, args.serviceAccount))
-        .setAudience(args.audiences ?? [DEFAULT_AUDIENCE])
+        .setAudience(audiences)
         .setIssuedAt(now)
         .setNotBefore(now)
         .setExpirationTime(now + ttl)

@@ -1,3 +1,4 @@
+import { validateLiteralAudience } from "./audience";
 import { IrsaInputError } from "./errors";
 import { issuerHost, validateIssuerUrl } from "./discovery";
 
@@ -75,11 +76,7 @@ export function buildTrustPolicy(args: TrustPolicyArgs): PolicyDocument {
 
 /** The audience a trust policy pins: the given one or the default, never empty. */
 export function trustPolicyAudience(given: string | undefined): string {
-    const audience = given ?? DEFAULT_AUDIENCE;
-    if (audience.length === 0) {
-        throw new IrsaInputError("audience", audience, "must not be empty", `use "${DEFAULT_AUDIENCE}"`);
-    }
-    return audience;
+    return validateLiteralAudience(given ?? DEFAULT_AUDIENCE, "audience");
 }
 
 /**

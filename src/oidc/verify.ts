@@ -1,6 +1,8 @@
 import * as crypto from "node:crypto";
 import { DISCOVERY_PATH, validateIssuerUrl } from "./discovery";
 import { FetchError, FetchLike, FetchResponse } from "./fetch";
+import { quoted, shown } from "./display";
+import { describeKeyText, hasPrivateJwkMembers, looksLikeKeyMaterial } from "./key-text";
 import { Finding, fail, pass } from "./findings";
 import { checkToken, PublishedKey } from "./token-checks";
 import { checkTrustPolicy } from "./trust-evaluation";
@@ -58,25 +60,28 @@ async function fetchJson(prefix: string, what: string, url: string, options: Ver
     } catch (err) {
         return { findings: [fetchFailure(`${prefix}.fetch`, what, url, err, timeoutMs, maxBytes)] };
     }
-    const findings = [pass(`${prefix}.fetch`, `GET ${url} answered within ${timeoutMs / 1000} s and under ${maxBytes} bytes`)];
+    const at = shown(url);
+    const findings = [pass(`${prefix}.fetch`, `GET ${at} answered within ${timeoutMs / 1000} s and under ${maxBytes} bytes`)];
     if (res.status >= 300 && res.status < 400) {
-        const location = res.headers.location ?? "(no Location header)";
+        const location = res.headers.location === undefined ? "(no Location header)" : shown(res.headers.location);
         findings.push(
-            fail(`${prefix}.status`, `GET ${url} answered ${res.status}, a redirect to ${location}; STS does not follow redirects`, `serve the ${what} at exactly this URL (for S3 use the regional endpoint https://BUCKET.s3.REGION.amazonaws.com, which does not redirect)`),
+            fail(`${prefix}.status`, `GET ${at} answered ${res.status}, a redirect to ${location}; STS does not follow redirects`, `serve the ${what} at exactly this URL (for S3 use the regional endpoint https://BUCKET.s3.REGION.amazonaws.com, which does not redirect)`),
         );
         return { findings };
     }
     if (res.status !== 200) {
-        findings.push(fail(`${prefix}.status`, `GET ${url} answered ${res.status}; STS needs 200`, `publish the ${what} at ${url} and make it publicly readable`));
+        findings.push(fail(`${prefix}.status`, `GET ${at} answered ${res.status}; STS needs 200`, `publish the ${what} at ${at} and make it publicly readable`));
         return { findings };
     }
-    findings.push(pass(`${prefix}.status`, `GET ${url} answered 200`));
+    findings.push(pass(`${prefix}.status`, `GET ${at} answered 200`));
     let json: unknown;
     try {
         json = JSON.parse(res.body.toString("utf8"));
     } catch {
-        const start = res.body.toString("utf8", 0, 40).replace(/\s+/g, " ");
-        findings.push(fail(`${prefix}.json`, `the ${what} is not JSON (it starts with ${JSON.stringify(start)})`, `serve the ${what} as produced by \`selfhosted-irsa ${prefix === "jwks" ? "jwks" : "discovery"}\``));
+        // A body that may be key material (a private key served by mistake) is described, never quoted.
+        const text = res.body.toString("utf8");
+        const start = looksLikeKeyMaterial(text) ? describeKeyText(text, "JSON") : `it starts with ${quoted(text.slice(0, 40).replace(/\s+/g, " "))}`;
+        findings.push(fail(`${prefix}.json`, `the ${what} is not JSON (${start})`, `serve the ${what} as produced by \`selfhosted-irsa ${prefix === "jwks" ? "jwks" : "discovery"}\``));
         return { findings };
     }
     if (json === null || typeof json !== "object" || Array.isArray(json)) {
@@ -96,7 +101,8 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
     return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
-function fetchFailure(id: string, what: string, url: string, err: unknown, timeoutMs: number, maxBytes: number): Finding {
+function fetchFailure(id: string, what: string, rawUrl: string, err: unknown, timeoutMs: number, maxBytes: number): Finding {
+    const url = shown(rawUrl);
     const code = err instanceof FetchError ? err.code : "network";
     const detail = err instanceof Error ? err.message : String(err);
     switch (code) {
@@ -138,7 +144,7 @@ function checkDiscovery(doc: Record<string, unknown>, issuer: string): { finding
         findings.push(fail("discovery.jwks_uri", `the discovery document's jwks_uri ${JSON.stringify(jwksUri)} is not https://; STS fetches keys over HTTPS only`, `publish the JWKS over HTTPS and set jwks_uri to it, e.g. "${issuer}/openid/v1/jwks"`));
         return { findings };
     }
-    findings.push(pass("discovery.jwks_uri", `jwks_uri is ${jwksUri}`));
+    findings.push(pass("discovery.jwks_uri", `jwks_uri is ${shown(jwksUri)}`));
     return { findings, jwksUri: jwksUri as string };
 }
 
@@ -156,6 +162,10 @@ function checkJwks(doc: Record<string, unknown>): { finding: Finding; keys: Publ
         }
         if (entry.use !== undefined && entry.use !== "sig") {
             return { finding: fail("jwks.keys", `keys[${i}] has use ${JSON.stringify(entry.use)}, not "sig"`, fix), keys: [] };
+        }
+        if (hasPrivateJwkMembers(entry)) {
+            // The kid at most: nothing of the private members is repeated.
+            return { finding: fail("jwks.keys", `keys[${i}] (kid ${quoted(entry.kid ?? null)}) holds private key members (${["d", "p", "q", "dp", "dq", "qi", "oth", "k"].filter((m) => entry[m] !== undefined).join(", ")}): anyone who reads the JWKS can sign tokens with it`, "publish only the public keys (`selfhosted-irsa jwks`), and rotate this signing key now: it is compromised"), keys: [] };
         }
         let keyObject: crypto.KeyObject;
         try {

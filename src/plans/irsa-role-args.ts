@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AWS_AUTONAME_SUFFIX, IAM_ROLE_NAME_RULE, explicitNameIfNeeded } from "../common/derived-names";
+import { validateLiteralAudience } from "../oidc/audience";
 import { validateIssuerUrl } from "../oidc/discovery";
 import { IrsaInputError } from "../oidc/errors";
 import { buildTrustPolicy, DEFAULT_AUDIENCE, validateOidcProviderArn } from "../oidc/trust-policy";
@@ -134,10 +135,7 @@ export function validateSubjectName(value: string, argument: "namespace" | "serv
 
 /** Checks the trust policy's audience: an IAM OIDC provider client ID. */
 export function validateRoleAudience(audience: string): string {
-    if (typeof audience !== "string" || audience.length === 0 || audience.length > 255 || /\s/.test(audience)) {
-        throw new IrsaInputError("audience", audience, "is not a client ID (1 to 255 characters, no whitespace)", `leave it unset for "${DEFAULT_AUDIENCE}", or give an audience the IAM OIDC provider lists`);
-    }
-    return audience;
+    return validateLiteralAudience(audience, "audience");
 }
 
 /** Checks a role's audience against the provider's client IDs, when both are known: STS refuses any other `aud`. */

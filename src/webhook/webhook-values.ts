@@ -1,5 +1,6 @@
 // Pure: args, validation and the Helm values of the pod identity webhook chart. Only a type import from
 // @pulumi/pulumi (erased at compile time), so this file loads and tests without the Pulumi runtime.
+import { validateLiteralAudience } from "../oidc/audience";
 import type { Input } from "@pulumi/pulumi";
 import { AWS_REGION_CODE } from "../aws/names";
 import { IrsaInputError } from "../oidc/errors";
@@ -243,11 +244,30 @@ export function validateTokenExpiration(seconds: unknown, argument: string, max:
     return seconds;
 }
 
-export function validateAudience(audience: unknown, argument: string): string {
-    if (typeof audience !== "string" || audience.trim() === "") {
-        throw new IrsaInputError(argument, audience, "is empty", `leave it unset for "${DEFAULT_TOKEN_AUDIENCE}", or give an audience the IAM OIDC provider lists as a client ID`);
+/**
+ * The chart's source: an `https://` Helm repository or an `oci://` registry, nothing else. The chart installs a
+ * cluster-wide mutating webhook; over plain HTTP anyone on the path could swap it for their own. No user info
+ * in the URL either (it would be kept in clear in the state).
+ */
+export function validateChartRepository(repository: unknown, argument = `${ARG}.chartRepository`): string {
+    let url: URL | undefined;
+    try {
+        url = typeof repository === "string" && !/\s/.test(repository) ? new URL(repository) : undefined;
+    } catch {
+        url = undefined;
     }
-    return audience;
+    if (!url || (url.protocol !== "https:" && url.protocol !== "oci:") || url.hostname === "") {
+        throw new IrsaInputError(argument, repository, "is not an https:// Helm repository or an oci:// registry (the chart installs a cluster-wide mutating webhook: over plain http anyone on the path could replace it)", `leave it unset for ${WEBHOOK_CHART_REPOSITORY}, or give the https:// or oci:// address of a repository that serves ${WEBHOOK_CHART}`);
+    }
+    if (url.username !== "" || url.password !== "") {
+        throw new IrsaInputError(argument, `${url.protocol}//(credentials)@${url.host}`, "holds credentials, which would be kept in clear in the stack's state", "remove them from the URL and log in to the registry where Helm runs (helm registry login)");
+    }
+    return repository as string;
+}
+
+/** The webhook's token audience (and a ServiceAccount's audience annotation): a literal audience. */
+export function validateAudience(audience: unknown, argument: string): string {
+    return validateLiteralAudience(audience, argument);
 }
 
 function validateFailurePolicy(policy: unknown): void {
@@ -322,8 +342,8 @@ export function validateWebhookArgs(args: WebhookArgs, defaultRegion?: Input<str
     if (args.chartVersion !== undefined && (typeof args.chartVersion !== "string" || args.chartVersion.trim() === "")) {
         throw new IrsaInputError(`${ARG}.chartVersion`, args.chartVersion, "is empty", `leave it unset for the tested version ${WEBHOOK_CHART_VERSION}, or give an exact chart version`);
     }
-    if (args.chartRepository !== undefined && !/^https?:\/\/[^\s/]+/.test(String(args.chartRepository))) {
-        throw new IrsaInputError(`${ARG}.chartRepository`, args.chartRepository, "is not an http(s) URL", `leave it unset for ${WEBHOOK_CHART_REPOSITORY}, or give the address of a Helm repository that serves ${WEBHOOK_CHART}`);
+    if (args.chartRepository !== undefined) {
+        validateChartRepository(args.chartRepository);
     }
     const region = args.region ?? defaultRegion;
     if (isKnown(region)) {

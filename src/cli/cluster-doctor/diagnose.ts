@@ -1,5 +1,6 @@
 // `doctor cluster`: reads a live cluster with kubectl and runs the six checks in order. Each check reports
 // its own findings; a check that cannot read what it needs says so, and the others still run.
+import { shown } from "../../oidc/display";
 import type { FetchLike } from "../../oidc/fetch";
 import type { Finding } from "../../oidc/findings";
 import { DISCOVERY_PATH } from "../../oidc/discovery";
@@ -62,8 +63,12 @@ async function readClusterDocuments(reader: ClusterReader): Promise<{ findings: 
     return { findings, issuer, jwks };
 }
 
-/** Check 5: the webhook configuration, its certificate, its endpoints and its failure policy. */
-async function checkWebhook(reader: ClusterReader, name: string, now: Date): Promise<ClusterFinding[]> {
+/**
+ * Check 5: the webhook configuration, its certificate, its endpoints and its failure policy. The default name
+ * falls back to a configuration whose webhook is the pod identity webhook's; a name given with --webhook never
+ * does (checking another configuration than the one asked for would report on the wrong thing).
+ */
+async function checkWebhook(reader: ClusterReader, name: string, explicit: boolean, now: Date): Promise<ClusterFinding[]> {
     const base = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations";
     let config = await reader.getJson<KubeObject>(`${base}/${name}`);
     if (!config.ok && config.failure.kind === "not-found") {
@@ -71,7 +76,12 @@ async function checkWebhook(reader: ClusterReader, name: string, now: Date): Pro
         if (!all.ok) {
             return [fromKubectlFailure("webhook.configuration", "the MutatingWebhookConfigurations", all.failure)];
         }
-        const found = (all.value.items ?? []).find((c) => ((c.webhooks as Array<{ name?: string }> | undefined) ?? []).some((w) => WEBHOOK_NAME.test(w.name ?? "")));
+        const candidates = (all.value.items ?? []).filter((c) => ((c.webhooks as Array<{ name?: string }> | undefined) ?? []).some((w) => WEBHOOK_NAME.test(w.name ?? "")));
+        if (explicit) {
+            const names = candidates.map((c) => shown(c.metadata?.name ?? ""));
+            return [failed("webhook.configuration", `no MutatingWebhookConfiguration ${name}, the one --webhook names${names.length > 0 ? ` (the pod identity webhook's is ${names.join(", ")})` : ""}`, names.length > 0 ? `pass --webhook ${names[0]}, or leave --webhook out to find it by its webhook's name` : "check the name (`kubectl get mutatingwebhookconfigurations`), or leave --webhook out to find the pod identity webhook by its webhook's name")];
+        }
+        const found = candidates[0];
         if (!found) {
             return [failed("webhook.configuration", `no MutatingWebhookConfiguration ${name} (nor one for the pod identity webhook under another name): nothing gives pods AWS credentials`, `install the webhook (SelfHostedIrsa's webhook, on by default), or pass --webhook NAME if it has another name`)];
         }
@@ -150,7 +160,7 @@ export async function diagnoseCluster(options: DiagnoseOptions): Promise<Cluster
     const [cluster, account, webhook, injection] = await Promise.all([
         readClusterDocuments(reader),
         options.namespace && options.serviceAccount ? readServiceAccount(reader, options.namespace, options.serviceAccount, options.trustPolicy) : { findings: [] as ClusterFinding[], token: undefined, audience: undefined },
-        checkWebhook(reader, options.webhookConfiguration ?? WEBHOOK_FULLNAME, now),
+        checkWebhook(reader, options.webhookConfiguration ?? WEBHOOK_FULLNAME, options.webhookConfiguration !== undefined, now),
         checkInjection(reader),
     ]);
     const saFindings = account.findings;

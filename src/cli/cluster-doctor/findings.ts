@@ -2,6 +2,7 @@
 // (stale keys, a certificate near expiry) or could not be checked (RBAC).
 import type { Finding } from "../../oidc/findings";
 import type { KubectlFailure } from "../../kubernetes/kubectl";
+import { escapeControls } from "../../oidc/display";
 
 export const Level = { Pass: "PASS", Warn: "WARN", Fail: "FAIL" } as const;
 export type Level = (typeof Level)[keyof typeof Level];
@@ -21,7 +22,10 @@ export const failed = (id: string, message: string, fix: string): ClusterFinding
 
 /** An issuer-doctor finding, optionally under a prefix ("published."). */
 export function fromIssuerFinding(finding: Finding, prefix = ""): ClusterFinding {
-    return finding.ok ? passed(prefix + finding.id, finding.message) : failed(prefix + finding.id, finding.message, finding.fix ?? "see the message");
+    if (finding.ok) {
+        return passed(prefix + finding.id, finding.message);
+    }
+    return (finding.warning ? warned : failed)(prefix + finding.id, finding.message, finding.fix ?? "see the message");
 }
 
 /**
@@ -35,7 +39,8 @@ export function fromKubectlFailure(id: string, what: string, failure: KubectlFai
 
 /** One line per finding: `LEVEL id: message` and, unless it passed, ` — fix: ...`. */
 export function formatClusterFinding(finding: ClusterFinding): string {
-    return finding.level === Level.Pass ? `PASS ${finding.id}: ${finding.message}` : `${finding.level} ${finding.id}: ${finding.message} — fix: ${finding.fix ?? "see the message"}`;
+    // One printable line whatever the API server or the issuer sent (display.ts).
+    return escapeControls(finding.level === Level.Pass ? `PASS ${finding.id}: ${finding.message}` : `${finding.level} ${finding.id}: ${finding.message} — fix: ${finding.fix ?? "see the message"}`);
 }
 
 export function formatClusterReport(findings: readonly ClusterFinding[]): string {

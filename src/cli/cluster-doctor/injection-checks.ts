@@ -1,5 +1,7 @@
 // Check 6: pods whose ServiceAccount has a role but which the webhook never mutated (pure).
 import { ANNOTATION_PREFIX } from "../../webhook/annotation-rules";
+import { shellWord } from "../../kubernetes/kubectl";
+import { shown } from "../../oidc/display";
 import { ClusterFinding, failed, passed } from "./findings";
 import { KubeObject, ROLE_ANNOTATION } from "./service-account-checks";
 
@@ -35,22 +37,24 @@ export function owningWorkload(pod: KubeObject): Workload {
     const namespace = pod.metadata?.namespace ?? "default";
     const podName = pod.metadata?.name ?? "";
     const owner = (pod.metadata?.ownerReferences ?? []).find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
-    const rollout = (kind: string, name: string): Workload => ({ kind, name, namespace, restart: `kubectl rollout restart ${kind.toLowerCase()}/${name} -n ${namespace}` });
+    // Names come from the API server: in a command to paste, anything but a plain name is quoted for the shell.
+    const ns = shellWord(namespace);
+    const rollout = (kind: string, name: string): Workload => ({ kind, name, namespace, restart: `kubectl rollout restart ${shellWord(`${kind.toLowerCase()}/${name}`)} -n ${ns}` });
     if (owner?.kind === "ReplicaSet" && owner.name) {
         const hash = pod.metadata?.labels?.["pod-template-hash"];
         const suffix = hash ? `-${hash}` : undefined;
         if (suffix && owner.name.endsWith(suffix)) {
             return rollout("Deployment", owner.name.slice(0, -suffix.length));
         }
-        return { kind: "ReplicaSet", name: owner.name, namespace, restart: `kubectl delete pod -n ${namespace} -l pod-template-hash=${hash ?? "HASH"} (the ReplicaSet recreates them)` };
+        return { kind: "ReplicaSet", name: owner.name, namespace, restart: `kubectl delete pod -n ${ns} -l ${shellWord(`pod-template-hash=${hash ?? "HASH"}`)} (the ReplicaSet recreates them)` };
     }
     if ((owner?.kind === "StatefulSet" || owner?.kind === "DaemonSet") && owner.name) {
         return rollout(owner.kind, owner.name);
     }
     if (owner?.kind && owner.name) {
-        return { kind: owner.kind, name: owner.name, namespace, restart: `kubectl delete pod ${podName} -n ${namespace} (the ${owner.kind} recreates it)` };
+        return { kind: owner.kind, name: owner.name, namespace, restart: `kubectl delete pod ${shellWord(podName)} -n ${ns} (the ${shown(owner.kind)} recreates it)` };
     }
-    return { kind: "Pod", name: podName, namespace, restart: `kubectl get pod ${podName} -n ${namespace} -o yaml | kubectl replace --force -f -` };
+    return { kind: "Pod", name: podName, namespace, restart: `kubectl get pod ${shellWord(podName)} -n ${ns} -o yaml | kubectl replace --force -f -` };
 }
 
 /** Whether the webhook mutated the pod: the token volume and AWS_ROLE_ARN in at least one container. */
@@ -89,7 +93,7 @@ export function checkMissedInjection(pods: KubeObject[], serviceAccounts: KubeOb
     return [...missed.values()].map(({ workload, pods: names }) =>
         failed(
             "injection.pods",
-            `${workload.kind} ${workload.namespace}/${workload.name}: pod(s) ${names.join(", ")} lack AWS_ROLE_ARN or the ${TOKEN_VOLUME} volume although their ServiceAccount has a role (created while the webhook was down, or before the annotation)`,
+            `${shown(workload.kind)} ${shown(`${workload.namespace}/${workload.name}`)}: pod(s) ${names.map((n) => shown(n)).join(", ")} lack AWS_ROLE_ARN or the ${TOKEN_VOLUME} volume although their ServiceAccount has a role (created while the webhook was down, or before the annotation)`,
             `once webhook.* pass, restart it: ${workload.restart}`,
         ),
     );

@@ -1,34 +1,23 @@
-// Runs kubectl for the CLI: execFile (no shell), stdout and stderr apart, every call bounded twice
-// (kubectl's --request-timeout per request, and a child-process timeout for the whole run).
-import { execFile } from "node:child_process";
+// Runs kubectl for the CLI: no shell, stdout and stderr apart, every call bounded twice (kubectl's
+// --request-timeout per request, and a bound on the whole run that kills kubectl's process group, exec
+// credential plugins included), and its output bounded.
+import { runBounded } from "../../kubernetes/bounded-run";
 import { CLUSTER_WIDE_FAILURES, describeKubectlFailure, KubectlFailure, kubectlArgv, KubectlRun, KubectlTarget } from "../../kubernetes/kubectl";
 
 /** Runs kubectl with these arguments; never rejects. */
 export type KubectlRunner = (args: string[], timeoutMs: number) => Promise<KubectlRun>;
 
-/** Large enough for `kubectl get --raw /api/v1/pods` on a big cluster. */
-const MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
+/**
+ * Output bound of one kubectl run. `kubectl get --raw /api/v1/pods` on a cluster of several thousand pods fits;
+ * a hostile or broken API server streaming without end does not fill memory.
+ */
+export const MAX_OUTPUT_BYTES = 128 * 1024 * 1024;
 
-/** Runs `binary` (found on PATH) with execFile. */
+/** Runs `binary` (found on PATH) in its own process group, bounded as a whole (exec credential plugins included). */
 export const kubectlRunner =
     (binary = "kubectl"): KubectlRunner =>
     (args, timeoutMs) =>
-        new Promise((resolve) => {
-            execFile(binary, args, { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: MAX_OUTPUT_BYTES, encoding: "utf8", windowsHide: true }, (err, stdout, stderr) => {
-                if (!err) {
-                    resolve({ stdout, stderr, exitCode: 0 });
-                    return;
-                }
-                const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
-                if (e.code === "ENOENT") {
-                    resolve({ stdout: "", stderr: "", exitCode: null, spawnError: "not-found" });
-                } else if (e.killed) {
-                    resolve({ stdout, stderr, exitCode: null, spawnError: "timeout" });
-                } else {
-                    resolve({ stdout, stderr: stderr || e.message, exitCode: typeof e.code === "number" ? e.code : null });
-                }
-            });
-        });
+        runBounded(binary, args, { timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES });
 
 export const execFileKubectl = kubectlRunner();
 
@@ -57,7 +46,7 @@ export class ClusterReader {
         if (run.exitCode === 0 && !run.spawnError) {
             return { ok: true, stdout: run.stdout };
         }
-        const failure = describeKubectlFailure(run, this.target, limitSeconds);
+        const failure = describeKubectlFailure(run, this.target, { seconds: limitSeconds, setting: "--timeout" });
         if (CLUSTER_WIDE_FAILURES.has(failure.kind) || failure.kind === "timeout") {
             this.clusterWide = failure;
         }

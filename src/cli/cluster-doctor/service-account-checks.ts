@@ -3,6 +3,8 @@ import { IrsaInputError } from "../../oidc/errors";
 import { DEFAULT_AUDIENCE } from "../../oidc/trust-policy";
 import { ANNOTATION_PREFIX, validateRoleArn } from "../../webhook/annotation-rules";
 import { MAX_TOKEN_EXPIRATION, validateAudience, validateTokenExpiration } from "../../webhook/webhook-values";
+import { shellWord } from "../../kubernetes/kubectl";
+import { shown } from "../../oidc/display";
 import { ClusterFinding, failed, passed } from "./findings";
 
 export const ROLE_ANNOTATION = `${ANNOTATION_PREFIX}/role-arn`;
@@ -51,8 +53,8 @@ export function serviceAccountAudience(sa: KubeObject): string {
 
 export function checkServiceAccountAnnotations(sa: KubeObject, audiences: readonly string[]): ClusterFinding[] {
     const annotations = sa.metadata?.annotations ?? {};
-    const who = `ServiceAccount ${sa.metadata?.namespace}/${sa.metadata?.name}`;
-    const annotate = `kubectl annotate serviceaccount ${sa.metadata?.name} -n ${sa.metadata?.namespace} --overwrite`;
+    const who = `ServiceAccount ${shown(`${sa.metadata?.namespace}/${sa.metadata?.name}`)}`;
+    const annotate = `kubectl annotate serviceaccount ${shellWord(String(sa.metadata?.name))} -n ${shellWord(String(sa.metadata?.namespace))} --overwrite`;
     const findings: ClusterFinding[] = [];
     const role = annotations[ROLE_ANNOTATION];
     if (role === undefined) {
@@ -60,7 +62,7 @@ export function checkServiceAccountAnnotations(sa: KubeObject, audiences: readon
     } else {
         try {
             validateRoleArn(role, ROLE_ANNOTATION);
-            findings.push(passed("sa.role-arn", `${who} is annotated with role ${role}`));
+            findings.push(passed("sa.role-arn", `${who} is annotated with role ${shown(role)}`));
         } catch (err) {
             findings.push(failed("sa.role-arn", `${who}'s ${ROLE_ANNOTATION} ${JSON.stringify(role)} ${ruleOf(err).rule}`, ruleOf(err).fix));
         }

@@ -1,5 +1,8 @@
 // Check 5: the pod identity webhook's configuration, serving certificate, endpoints and failure policy (pure).
 import * as crypto from "node:crypto";
+import { isDns1123Label } from "../../kubernetes/names";
+import { shown } from "../../oidc/display";
+import { matchesHost, tryCertFacts, verifyLikeGo } from "./x509-chain";
 import { ClusterFinding, failed, passed, warned } from "./findings";
 import type { KubeObject } from "./service-account-checks";
 
@@ -36,9 +39,15 @@ export function readWebhookConfiguration(config: KubeObject): { target?: Webhook
     const entry = webhooks.find((w) => w.clientConfig?.service?.name);
     if (!entry) {
         const how = webhooks.some((w) => w.clientConfig?.url) ? "calls a URL, not a Service" : "has no webhooks";
-        return { finding: failed("webhook.configuration", `MutatingWebhookConfiguration ${name} ${how}; the doctor checks the in-cluster webhook Service the chart creates`, "reinstall the pod identity webhook (SelfHostedIrsa webhook, or the amazon-eks-pod-identity-webhook chart)") };
+        return { finding: failed("webhook.configuration", `MutatingWebhookConfiguration ${shown(name)} ${how}; the doctor checks the in-cluster webhook Service the chart creates`, "reinstall the pod identity webhook (SelfHostedIrsa webhook, or the amazon-eks-pod-identity-webhook chart)") };
     }
     const service = entry.clientConfig!.service!;
+    // These names become API paths (`get --raw /api/v1/namespaces/NS/secrets/NAME-cert`): a name that is not a
+    // Kubernetes name (`../secrets/x`, a newline, a flag) is reported, never requested.
+    const namespace = service.namespace ?? "default";
+    if (!isDns1123Label(namespace) || !isDns1123Label(service.name!)) {
+        return { finding: failed("webhook.configuration", `MutatingWebhookConfiguration ${shown(name)} sends pods to Service ${shown(service.name)} in namespace ${shown(namespace)}, which are not Kubernetes names: the doctor does not read them`, "check who wrote this configuration: a Service and namespace name are DNS-1123 labels (lowercase letters, digits, '-')") };
+    }
     const target: WebhookTarget = {
         configName: name,
         webhookName: entry.name ?? "",
@@ -49,7 +58,7 @@ export function readWebhookConfiguration(config: KubeObject): { target?: Webhook
         failurePolicy: entry.failurePolicy ?? "Fail",
         namespaceSelector: entry.namespaceSelector,
     };
-    return { target, finding: passed("webhook.configuration", `MutatingWebhookConfiguration ${name} sends pods to Service ${target.namespace}/${target.serviceName}`) };
+    return { target, finding: passed("webhook.configuration", `MutatingWebhookConfiguration ${shown(name)} sends pods to Service ${target.namespace}/${target.serviceName}`) };
 }
 
 /** Every certificate in a PEM bundle; unparsable blocks are skipped. */
@@ -64,27 +73,10 @@ export function pemCertificates(pem: string): crypto.X509Certificate[] {
     });
 }
 
-const signedBy = (cert: crypto.X509Certificate, issuer: crypto.X509Certificate) => cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
-
-/** Whether `chain` (leaf first, then intermediates) leads to a certificate of `bundle`. */
-export function chainsTo(chain: crypto.X509Certificate[], bundle: crypto.X509Certificate[]): boolean {
-    let current = chain[0];
-    for (let hop = 0; current && hop <= chain.length; hop++) {
-        if (bundle.some((ca) => signedBy(current, ca))) {
-            return true;
-        }
-        const next = chain.slice(1).find((c) => c !== current && signedBy(current, c));
-        if (!next) {
-            return false;
-        }
-        current = next;
-    }
-    return false;
-}
-
 /**
- * The caBundle verifies the serving certificate (what the API server does before every call), the certificate
- * names `<service>.<namespace>.svc` (the name the API server dials) and is not expired or near expiry.
+ * The caBundle verifies the serving certificate as the API server (Go's crypto/x509) does, the certificate
+ * names `<service>.<namespace>.svc` in its DNS SANs (the name the API server dials; no Common Name fallback),
+ * and no certificate of the chain is expired or near expiry.
  */
 export function checkServingCertificate(target: WebhookTarget, tlsCrtPem: string, now: Date): ClusterFinding[] {
     const where = `Secret ${target.namespace}/${target.secretName}`;
@@ -95,34 +87,52 @@ export function checkServingCertificate(target: WebhookTarget, tlsCrtPem: string
     const leaf = chain[0];
     const findings: ClusterFinding[] = [];
     const bundle = pemCertificates(target.caBundlePem);
-    const renew = "issue the serving certificate and the caBundle from the same CA (`pulumi up` renews SelfHostedIrsa's; with cert-manager, check its CA injector) and restart the webhook";
-    if (bundle.length === 0) {
-        findings.push(failed("webhook.ca-bundle", `MutatingWebhookConfiguration ${target.configName} has no caBundle: the API server cannot trust the webhook (${target.failurePolicy === "Ignore" ? "pods start without credentials" : "pod creation fails"})`, renew));
-    } else if (chainsTo(chain, bundle)) {
-        findings.push(passed("webhook.ca-bundle", `the caBundle verifies the serving certificate in ${where} (issued by ${leaf.issuer.replace(/\n/g, ", ")})`));
+    const renew = "issue the serving certificate and the caBundle from a valid CA (`pulumi up` renews SelfHostedIrsa's; with cert-manager, check its CA injector) and restart the webhook";
+    const verified = bundle.length === 0 ? undefined : verifyLikeGo(chain, bundle, undefined, now);
+    if (verified === undefined) {
+        findings.push(failed("webhook.ca-bundle", `MutatingWebhookConfiguration ${shown(target.configName)} has no caBundle: the API server cannot trust the webhook (${target.failurePolicy === "Ignore" ? "pods start without credentials" : "pod creation fails"})`, renew));
+    } else if (verified.ok) {
+        const path = verified.chain.map((f) => shown(f.cert.subject.replace(/\n/g, ", "))).join(" <- ");
+        findings.push(passed("webhook.ca-bundle", `the caBundle verifies the serving certificate in ${where} as Go's crypto/x509 does (chain ${path})`));
+        for (const note of verified.notes) {
+            findings.push(warned("webhook.ca-bundle-constraints", `${note}: the API server may still refuse the serving certificate`, "check the chain with the API server itself (create a pod in a namespace the webhook intercepts)"));
+        }
     } else {
-        findings.push(failed("webhook.ca-bundle", `the caBundle of ${target.configName} does not verify the serving certificate in ${where} (issued by ${leaf.issuer.replace(/\n/g, ", ")}): the API server fails with "x509: certificate signed by unknown authority"`, renew));
+        findings.push(failed("webhook.ca-bundle", `the API server (Go's crypto/x509) refuses the serving certificate in ${where} with the caBundle of ${shown(target.configName)}: ${verified.reason}`, renew));
     }
     const host = `${target.serviceName}.${target.namespace}.svc`;
+    const facts = tryCertFacts(leaf);
+    const names = facts?.dnsNames ?? [];
     findings.push(
-        leaf.checkHost(host) !== undefined
+        matchesHost(names, host)
             ? passed("webhook.certificate-names", `the serving certificate names ${host}`)
-            : failed("webhook.certificate-names", `the serving certificate does not name ${host}, the name the API server dials (it names ${leaf.subjectAltName ?? leaf.subject})`, `reissue it for ${target.serviceName}, ${target.serviceName}.${target.namespace}, ${host} and ${host}.cluster.local`),
+            : failed("webhook.certificate-names", `the serving certificate's DNS names (${names.length > 0 ? names.map((n) => shown(n)).join(", ") : "none"}) do not include ${host}, the name the API server dials; a Common Name (${shown(leaf.subject.replace(/\n/g, ", "))}) does not count`, `reissue it with DNS names ${target.serviceName}, ${target.serviceName}.${target.namespace}, ${host} and ${host}.cluster.local`),
     );
+    // The CAs' expiry counts once they are known to sign this certificate.
+    findings.push(expiry(leaf, verified?.ok ? verified.chain.slice(1).map((f) => f.cert) : [], now));
+    return findings;
+}
+
+/** The leaf's validity, and the nearest expiry of the CAs it chains to. */
+function expiry(leaf: crypto.X509Certificate, cas: crypto.X509Certificate[], now: Date): ClusterFinding {
     const notAfter = new Date(leaf.validTo);
     const notBefore = new Date(leaf.validFrom);
     const daysLeft = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
     const renewNow = "renew the serving certificate now (`pulumi up` replaces SelfHostedIrsa's before 80% of its lifetime) and restart the webhook";
     if (now < notBefore) {
-        findings.push(failed("webhook.certificate-expiry", `the serving certificate is not valid before ${notBefore.toISOString()}`, "check the clocks of the machine that issued it and of the API server"));
-    } else if (now >= notAfter) {
-        findings.push(failed("webhook.certificate-expiry", `the serving certificate expired on ${notAfter.toISOString()}: the API server refuses the webhook's TLS`, renewNow));
-    } else if (daysLeft < CERTIFICATE_WARN_DAYS) {
-        findings.push(warned("webhook.certificate-expiry", `the serving certificate expires on ${notAfter.toISOString()}, in ${daysLeft} day(s)`, renewNow));
-    } else {
-        findings.push(passed("webhook.certificate-expiry", `the serving certificate is valid until ${notAfter.toISOString()} (${daysLeft} days)`));
+        return failed("webhook.certificate-expiry", `the serving certificate is not valid before ${notBefore.toISOString()}`, "check the clocks of the machine that issued it and of the API server");
     }
-    return findings;
+    if (now >= notAfter) {
+        return failed("webhook.certificate-expiry", `the serving certificate expired on ${notAfter.toISOString()}: the API server refuses the webhook's TLS`, renewNow);
+    }
+    if (daysLeft < CERTIFICATE_WARN_DAYS) {
+        return warned("webhook.certificate-expiry", `the serving certificate expires on ${notAfter.toISOString()}, in ${daysLeft} day(s)`, renewNow);
+    }
+    const soonest = cas.map((ca) => ({ ca, end: new Date(ca.validTo) })).filter((x) => x.end > now).sort((a, b) => a.end.getTime() - b.end.getTime())[0];
+    if (soonest && (soonest.end.getTime() - now.getTime()) / DAY_MS < CERTIFICATE_WARN_DAYS) {
+        return warned("webhook.certificate-expiry", `the CA ${shown(soonest.ca.subject.replace(/\n/g, ", "))} that signs the serving certificate expires on ${soonest.end.toISOString()}`, "renew the CA and the caBundle before then (`pulumi up` for SelfHostedIrsa's), then the serving certificate");
+    }
+    return passed("webhook.certificate-expiry", `the serving certificate is valid until ${notAfter.toISOString()} (${daysLeft} days)`);
 }
 
 interface EndpointSlice {
@@ -141,7 +151,7 @@ export function checkEndpoints(target: WebhookTarget, slices: EndpointSlice[]): 
     const notReady = endpoints.map((e) => e.targetRef?.name ?? e.addresses?.[0]).filter(Boolean);
     return failed(
         "webhook.endpoints",
-        `${svc} has no ready endpoint${notReady.length > 0 ? ` (not ready: ${notReady.join(", ")})` : ""}: ${consequence}`,
+        `${svc} has no ready endpoint${notReady.length > 0 ? ` (not ready: ${notReady.map((n) => shown(n)).join(", ")})` : ""}: ${consequence}`,
         `check the webhook's pods: kubectl get pods -n ${target.namespace} -l app.kubernetes.io/name=amazon-eks-pod-identity-webhook, then kubectl describe and kubectl logs them`,
     );
 }

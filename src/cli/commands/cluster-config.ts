@@ -1,11 +1,11 @@
 import { buildClusterConfig, Distribution, DISTRIBUTIONS, KubeadmApiVersion, KUBEADM_API_VERSIONS } from "../../kubernetes/cluster-config";
 import { validateIssuerUrl, validateJwksUri } from "../../oidc/discovery";
 import { IrsaInputError } from "../../oidc/errors";
-import { readPrivateKey, splitPemBlocks } from "../../oidc/keys";
+import { splitPemBlocks } from "../../oidc/keys";
 import { DEFAULT_AUDIENCE } from "../../oidc/trust-policy";
-import { flagValue, numberFlag, parseArgs, requiredFlag } from "../args";
+import { checks, flagValue, numberFlag, parseArgs, requiredFlag } from "../args";
 import type { CliCommand } from "../command";
-import { readPemFlagFile } from "../files";
+import { checkKeyText, readKeyFile } from "../files";
 
 const USAGE = `Usage: selfhosted-irsa cluster-config --distribution ${DISTRIBUTIONS.join("|")} --issuer URL
          [--key FILE] [--public-key FILE ...] [--jwks-uri URL] [--previous-issuer URL ...]
@@ -30,7 +30,7 @@ Flags:
   --audience A                an STS audience pods request tokens for (default: ${DEFAULT_AUDIENCE}), repeatable;
                               never an API audience
   --api-audience A            --api-audiences entry, repeatable (default: unset, the distribution's own)
-  --max-token-expiration S    --service-account-max-token-expiration in seconds (3600 or more)
+  --max-token-expiration S    --service-account-max-token-expiration, whole seconds from 3600 to 2^32
   --cluster-name NAME         EKS Anywhere Cluster name (default: my-cluster)
   --kubeadm-api-version V     ${KUBEADM_API_VERSIONS.join(" or ")} (default: v1beta4, kubeadm 1.31+)
   --show-secrets              print the variant that holds the private key (Talos); without it no private key
@@ -73,17 +73,25 @@ export function inFlagTerms(err: unknown, keyFlags: readonly string[]): unknown 
     }
     const head = `\`${err.argument}\``;
     const fixAt = err.message.lastIndexOf(". Fix: ");
-    let fix = err.message.slice(fixAt);
-    // Only camelCase names: plain words like "audiences" in a fix are English, not arguments.
-    for (const [name, f] of Object.entries(FLAG_OF).filter(([name]) => /[A-Z]/.test(name))) {
-        fix = fix.replace(new RegExp(`\\b${name}\\b`, "g"), f);
-    }
+    let fix = inFlagWords(err.message.slice(fixAt));
     if (base === "clusterName") {
         fix = `. Fix: use the EKS Anywhere Cluster's metadata.name (lowercase letters, digits, '-', '.'), e.g. ${JSON.stringify(dnsName(err.message))}`;
     }
     err.message = `\`${flag}\`${err.message.slice(head.length, fixAt)}${fix}`;
     (err as { argument: string }).argument = flag;
     return err;
+}
+
+/**
+ * A text of the core (a fix, a step) with its argument names written as the flags that set them. Only camelCase
+ * names: plain words like "audiences" are English, not arguments.
+ */
+export function inFlagWords(text: string): string {
+    let out = text;
+    for (const [name, f] of Object.entries(FLAG_OF).filter(([n]) => /[A-Z]/.test(n))) {
+        out = out.replace(new RegExp(`\\b${name}\\b`, "g"), f);
+    }
+    return out;
 }
 
 /** A DNS-1123 name close to the value quoted in a message (for the fix's example). */
@@ -111,9 +119,9 @@ export const command: CliCommand = {
             "public-key": { value: true, repeat: true },
             "jwks-uri": { value: true },
             "previous-issuer": { value: true, repeat: true },
-            audience: { value: true, repeat: true },
+            audience: { value: true, repeat: true, check: checks.audience },
             "api-audience": { value: true, repeat: true },
-            "max-token-expiration": { value: true },
+            "max-token-expiration": { value: true, check: checks.seconds(3600, 2 ** 32, 86400) },
             "cluster-name": { value: true },
             "kubeadm-api-version": { value: true },
             "show-secrets": { value: false },
@@ -141,15 +149,15 @@ export const command: CliCommand = {
         if (jwksUri !== undefined) {
             validateJwksUri(jwksUri, "--jwks-uri");
         }
-        const publicKeyPems = (args.flags.get("public-key") ?? []).map((file) => readPemFlagFile(file, "--public-key"));
+        const publicKeyPems = (args.flags.get("public-key") ?? []).map((file) => readKeyFile(file, "--public-key", "public"));
         const keyFlags = publicKeyPems.map(() => "--public-key");
         const notes: string[] = [];
         let signingKeyPem: string | undefined;
         const keyFile = flagValue(args, "key");
         if (keyFile !== undefined) {
-            const pem = readPemFlagFile(keyFile, "--key");
+            const pem = readKeyFile(keyFile, "--key", "any");
             if (splitPemBlocks(pem).some((block) => /PRIVATE KEY-----/.test(block))) {
-                readPrivateKey(pem, "--key"); // the flag's name in any error
+                checkKeyText(pem, keyFile, "--key", "private"); // one signing key: the flag's and the file's name in any error
                 signingKeyPem = pem;
             } else if (distribution === "talos") {
                 throw new IrsaInputError("--key", keyFile, "holds a public key, but Talos's patch carries the private signing key (cluster.serviceAccount.key)", "pass the private key, or omit --key to keep Talos's own key");
@@ -159,11 +167,7 @@ export const command: CliCommand = {
                 notes.push(`${keyFile} is a public key: used as a verification key only; the API server also needs its private half to sign`);
             }
         }
-        const maxText = flagValue(args, "max-token-expiration");
-        const maxTokenExpiration = maxText === undefined ? undefined : numberFlag(args, "max-token-expiration", 86400);
-        if (maxTokenExpiration !== undefined && (!Number.isInteger(maxTokenExpiration) || maxTokenExpiration < 3600)) {
-            throw new IrsaInputError("--max-token-expiration", maxText, "must be a whole number of seconds, 3600 or more (kube-apiserver's lower bound)", "pass e.g. --max-token-expiration 86400");
-        }
+        const maxTokenExpiration = flagValue(args, "max-token-expiration") === undefined ? undefined : numberFlag(args, "max-token-expiration", 86400);
         const config = withFlagErrors(keyFlags, () => buildClusterConfig({
             distribution: distribution as Distribution,
             issuer,
@@ -178,7 +182,8 @@ export const command: CliCommand = {
             kubeadmApiVersion: flagValue(args, "kubeadm-api-version") as KubeadmApiVersion | undefined,
         }));
         const showSecrets = args.flags.has("show-secrets");
-        let instructions = config.instructions;
+        // The steps are the core's, in the words of the flags the user typed (`drop --previous-issuer`).
+        let instructions = config.instructions.map(inFlagWords);
         if (config.secretYaml !== undefined && !showSecrets) {
             // The core's steps are for the secret patch; this output is the other one, without the key.
             instructions = instructions.map((step) =>
@@ -191,7 +196,9 @@ export const command: CliCommand = {
             const target = config.files.find((f) => f.contents === "private-key" && f.action === "write");
             notes.push(`the private key stays in ${keyFile}${target ? `: copy it to ${target.path} (mode ${target.mode})` : ""}`);
         }
-        const files = config.files.map((f) => `${f.path} (${f.contents}, ${f.mode}): ${f.action === "write" ? "write it" : `${config.distribution}'s own, keep it`}`);
+        // With the secret patch, Talos writes its key files from cluster.serviceAccount.key: they are replaced, not kept.
+        const fromPatch = showSecrets && config.secretYaml !== undefined;
+        const files = config.files.map((f) => `${f.path} (${f.contents}, ${f.mode}): ${f.action === "write" ? "write it" : fromPatch ? `written by ${config.distribution} from the patch's cluster.serviceAccount.key (it replaces ${config.distribution}'s own key)` : `${config.distribution}'s own, keep it`}`);
         io.stdout(
             comment([`selfhosted-irsa cluster-config for ${config.distribution}, issuer ${issuer}`]) +
                 (showSecrets && config.secretYaml !== undefined ? config.secretYaml : config.publicYaml) +

@@ -3,7 +3,7 @@ import { IrsaInputError } from "../../oidc/errors";
 import { buildJwks } from "../../oidc/jwks";
 import { flagValue, parseArgs, requiredFlag } from "../args";
 import type { CliCommand } from "../command";
-import { readFlagFile } from "../files";
+import { readKeyFile } from "../files";
 
 export const command: CliCommand = {
     usage: `Usage: selfhosted-irsa discovery --issuer URL [--jwks-uri URL] [--key FILE ...]
@@ -27,7 +27,7 @@ Example:
         const issuer = validateIssuerUrl(requiredFlag(args, "issuer"), "--issuer");
         const jwksUri = validateJwksUri(flagValue(args, "jwks-uri") ?? defaultJwksUri(issuer), "--jwks-uri");
         const files = args.flags.get("key") ?? [];
-        const jwks = files.length > 0 ? buildJwks(files.map((f) => readFlagFile(f, "--key")), { argument: "--key" }) : { keys: [] };
+        const jwks = files.length > 0 ? buildJwks(files.map((f) => readKeyFile(f, "--key", "any")), { argument: "--key" }) : { keys: [] };
         const doc = buildDiscoveryDocument({ issuer, jwksUri, jwks });
         if (files.length === 0) {
             // Without keys, list RS256: what kube-apiserver writes for the usual RSA signing key.

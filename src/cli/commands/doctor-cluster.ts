@@ -1,8 +1,9 @@
+import { terminalSafeJson } from "../../oidc/display";
 import { IrsaInputError } from "../../oidc/errors";
 import { httpsFetcher } from "../../oidc/https-fetch";
 import { DEFAULT_TIMEOUT_MS } from "../../oidc/verify";
 import { WEBHOOK_FULLNAME } from "../../webhook/webhook-values";
-import { flagValue, numberFlag, parseArgs } from "../args";
+import { checks, flagValue, numberFlag, parseArgs, TIMEOUT_SECONDS } from "../args";
 import { ASSUME_ROLE_FLAGS, assumeRoleUsage, readAssumeRole } from "../assume-role";
 import type { CliIo } from "../command";
 import { readFlagFile } from "../files";
@@ -40,7 +41,7 @@ Flags:
   --ca-file FILE        trust this CA (PEM) for the published issuer instead of the system roots
   --webhook NAME        the MutatingWebhookConfiguration (default: ${WEBHOOK_FULLNAME};
                         another one is found by its webhook's name)
-  --timeout S           bound on each request, in seconds (default: ${DEFAULT_TIMEOUT_MS / 1000})
+  --timeout S           bound on each request, whole seconds from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max} (default: ${DEFAULT_TIMEOUT_MS / 1000})
   --json                print the findings as JSON instead of lines
 ${assumeRoleUsage}
 
@@ -61,15 +62,16 @@ export function readCaFlag(caPath: string | undefined): string | undefined {
 /** `doctor cluster`; `runner` lets tests count kubectl calls (the real kubectl runs by default). */
 export async function runDoctorCluster(argv: readonly string[], io: CliIo, runner?: KubectlRunner): Promise<number> {
     const args = parseArgs(argv, {
-        kubeconfig: { value: true },
-        context: { value: true },
-        issuer: { value: true },
-        namespace: { value: true },
-        "service-account": { value: true },
+        // Every value that reaches kubectl or an API path is checked here, before any kubectl runs.
+        kubeconfig: { value: true, check: checks.word },
+        context: { value: true, check: checks.word },
+        issuer: { value: true, check: checks.issuer },
+        namespace: { value: true, check: checks.namespace },
+        "service-account": { value: true, check: checks.objectName },
         "trust-policy": { value: true },
         "ca-file": { value: true },
-        webhook: { value: true },
-        timeout: { value: true },
+        webhook: { value: true, check: checks.objectName },
+        timeout: { value: true, check: checks.seconds(TIMEOUT_SECONDS.min, TIMEOUT_SECONDS.max, DEFAULT_TIMEOUT_MS / 1000) },
         json: { value: false },
         ...ASSUME_ROLE_FLAGS,
     });
@@ -102,6 +104,7 @@ export async function runDoctorCluster(argv: readonly string[], io: CliIo, runne
         runner,
     });
     const ok = findings.every((f) => f.level !== Level.Fail);
-    io.stdout(flagValue(args, "json") ? `${JSON.stringify({ ok, findings }, null, 2)}\n` : formatClusterReport(findings));
+    // --json is exact (the strings as received) and still terminal-safe (display.ts).
+    io.stdout(flagValue(args, "json") ? `${terminalSafeJson({ ok, findings }, 2)}\n` : formatClusterReport(findings));
     return ok ? 0 : 1;
 }

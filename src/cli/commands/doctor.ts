@@ -1,11 +1,12 @@
 import { IrsaInputError } from "../../oidc/errors";
 import { httpsFetcher } from "../../oidc/https-fetch";
 import { DEFAULT_TIMEOUT_MS, verifyIssuer } from "../../oidc/verify";
-import { flagValue, numberFlag, parseArgs, requiredFlag } from "../args";
+import { checks, flagValue, numberFlag, parseArgs, requiredFlag, TIMEOUT_SECONDS } from "../args";
 import { ASSUME_ROLE_FLAGS, assumeRoleUsage, readAssumeRole } from "../assume-role";
 import type { CliCommand } from "../command";
 import { readFlagFile, readFlagFileOrStdin } from "../files";
 import { formatReport } from "../report";
+import { isFailure } from "../../oidc/findings";
 import { clusterUsage, readCaFlag, runDoctorCluster } from "./doctor-cluster";
 
 export const command: CliCommand = {
@@ -24,16 +25,18 @@ Prints one line per check (PASS or FAIL, with the reason and the fix) and exits 
 Flags:
   --issuer URL          the issuer URL, exactly as the IAM OIDC provider and --service-account-issuer name it
   --token FILE|-        a service-account token file, or - to read it from standard input
-  --audience A          the audience STS is asked for (default: sts.amazonaws.com)
+  --audience A          the audience STS is asked for (default: sts.amazonaws.com; literal: no $ { } * ?)
   --trust-policy FILE   the role's trust policy (JSON, e.g. aws iam get-role --query Role.AssumeRolePolicyDocument)
   --ca-file FILE        trust this CA (PEM) instead of the system roots (test servers; STS does not know it)
-  --timeout S           bound on each network step, in seconds (default: ${DEFAULT_TIMEOUT_MS / 1000}, as STS)
+  --timeout S           bound on each network step, whole seconds from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max} (default: ${DEFAULT_TIMEOUT_MS / 1000}, as STS)
 ${assumeRoleUsage}
 
 Example:
   kubectl create token app --audience sts.amazonaws.com | selfhosted-irsa doctor --issuer https://oidc.example.com --token -
 
-${clusterUsage}`,
+A live cluster, end to end with kubectl: selfhosted-irsa doctor cluster --help
+`,
+    subcommands: { cluster: clusterUsage },
     async run(argv, io) {
         if (argv[0] === "cluster") {
             return runDoctorCluster(argv.slice(1), io);
@@ -41,10 +44,10 @@ ${clusterUsage}`,
         const args = parseArgs(argv, {
             issuer: { value: true },
             token: { value: true },
-            audience: { value: true },
+            audience: { value: true, check: checks.audience },
             "trust-policy": { value: true },
             "ca-file": { value: true },
-            timeout: { value: true },
+            timeout: { value: true, check: checks.seconds(TIMEOUT_SECONDS.min, TIMEOUT_SECONDS.max, DEFAULT_TIMEOUT_MS / 1000) },
             ...ASSUME_ROLE_FLAGS,
         });
         if (args.positional.length > 0) {
@@ -69,6 +72,6 @@ ${clusterUsage}`,
             findings.push(await sts(token));
         }
         io.stdout(formatReport(findings));
-        return findings.every((f) => f.ok) ? 0 : 1;
+        return findings.some(isFailure) ? 1 : 0;
     },
 };

@@ -1,7 +1,7 @@
 import { buildJwks, serializeJwks } from "../../oidc/jwks";
 import { parseArgs } from "../args";
 import type { CliCommand } from "../command";
-import { readPemFlagFile } from "../files";
+import { readKeyFile } from "../files";
 import { IrsaInputError } from "../../oidc/errors";
 
 export const command: CliCommand = {
@@ -27,7 +27,8 @@ Example:
         if (files.length === 0) {
             throw new IrsaInputError("--key", undefined, "is required", "pass --key FILE, e.g. --key /etc/kubernetes/pki/sa.pub");
         }
-        const pems = files.map((file) => readPemFlagFile(file, "--key"));
+        // Each file is read and checked on its own, so an error names the file (never its content).
+        const pems = files.map((file) => readKeyFile(file, "--key", "any"));
         const jwks = buildJwks(pems, { legacyEmptyKid: args.flags.has("legacy-empty-kid"), argument: "--key" });
         io.stdout(`${serializeJwks(jwks)}\n`);
         return 0;

@@ -1,12 +1,9 @@
-import { validateIssuerUrl } from "../../oidc/discovery";
 import { IrsaInputError } from "../../oidc/errors";
-import { readPrivateKey } from "../../oidc/keys";
-import { mintServiceAccountToken } from "../../oidc/token";
+import { MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS, mintServiceAccountToken } from "../../oidc/token";
 import { DEFAULT_AUDIENCE } from "../../oidc/trust-policy";
-import { validateDns1123Label, validateDns1123Subdomain } from "../../kubernetes/names";
-import { numberFlag, parseArgs, requiredFlag } from "../args";
+import { checks, numberFlag, parseArgs, requiredFlag } from "../args";
 import type { CliCommand } from "../command";
-import { readFlagFile } from "../files";
+import { readKeyFile } from "../files";
 
 export const command: CliCommand = {
     usage: `Usage: selfhosted-irsa token --key FILE --issuer URL --namespace NS --service-account SA [--audience A] [--ttl SECONDS]
@@ -20,8 +17,9 @@ Flags:
   --issuer URL             the issuer (https, no trailing slash)
   --namespace NS           the service account's namespace
   --service-account SA     the service account's name
-  --audience A             the audience, repeatable (default: ${DEFAULT_AUDIENCE})
-  --ttl SECONDS            lifetime (default: 3600)
+  --audience A             the audience, repeatable (default: ${DEFAULT_AUDIENCE}; literal: no $ { } * ?)
+  --ttl SECONDS            lifetime, whole seconds from 600 to 4,294,967,296 (kube-apiserver's TokenRequest bounds;
+                           default: 3600)
 
 Example:
   selfhosted-irsa token --key sa.key --issuer https://oidc.example.com --namespace default --service-account app
@@ -29,28 +27,22 @@ Example:
     async run(argv, io) {
         const args = parseArgs(argv, {
             key: { value: true },
-            issuer: { value: true },
-            namespace: { value: true },
-            "service-account": { value: true },
-            audience: { value: true, repeat: true },
-            ttl: { value: true },
+            issuer: { value: true, check: checks.issuer },
+            namespace: { value: true, check: checks.namespace },
+            "service-account": { value: true, check: checks.objectName },
+            audience: { value: true, repeat: true, check: checks.audience },
+            ttl: { value: true, check: checks.seconds(MIN_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, 3600) },
         });
         if (args.positional.length > 0) {
             throw new IrsaInputError(args.positional[0], args.positional[0], "is not an argument of `token`", "see --help");
         }
-        const issuer = validateIssuerUrl(requiredFlag(args, "issuer"), "--issuer");
-        const namespace = validateDns1123Label(requiredFlag(args, "namespace"), "--namespace");
-        const serviceAccount = validateDns1123Subdomain(requiredFlag(args, "service-account"), "--service-account");
-        const privateKeyPem = readFlagFile(requiredFlag(args, "key"), "--key");
-        readPrivateKey(privateKeyPem, "--key"); // fail with the flag's name before signing
+        const issuer = requiredFlag(args, "issuer");
+        const namespace = requiredFlag(args, "namespace");
+        const serviceAccount = requiredFlag(args, "service-account");
+        // Checked here, so an error names the flag and the file before anything is signed.
+        const privateKeyPem = readKeyFile(requiredFlag(args, "key"), "--key", "private");
         const audiences = args.flags.get("audience") ?? [DEFAULT_AUDIENCE];
-        if (audiences.some((a) => a === "")) {
-            throw new IrsaInputError("--audience", "", "must not be empty", `use --audience ${DEFAULT_AUDIENCE}`);
-        }
         const ttlSeconds = numberFlag(args, "ttl", 3600);
-        if (!Number.isInteger(ttlSeconds)) {
-            throw new IrsaInputError("--ttl", String(ttlSeconds), "must be a whole number of seconds", "pass e.g. --ttl 3600");
-        }
         const jwt = await mintServiceAccountToken({ privateKeyPem, issuer, namespace, serviceAccount, audiences, ttlSeconds });
         io.stdout(`${jwt}\n`);
         return 0;

@@ -1,7 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { checkClusterIssuer, publicKeyPemsFromJwks } from "../../oidc/jwks-import";
-import { FromClusterArgs, kubectlCommand, kubectlResult } from "../../kubernetes/cluster-keys";
+import { checkKubectlTarget, FromClusterArgs, kubectlCommand, kubectlResult, validateFromClusterTimeout } from "../../kubernetes/cluster-keys";
+import { validateDns1123Subdomain } from "../../kubernetes/names";
 
 /**
  * Reads the cluster's public keys on every `pulumi up` (an invoke, not a resource: nothing is stored, and
@@ -9,16 +10,19 @@ import { FromClusterArgs, kubectlCommand, kubectlResult } from "../../kubernetes
  * cluster's issuer is the published one.
  */
 export function readClusterPublicKeys(args: FromClusterArgs, issuerUrl: pulumi.Input<string>, opts: pulumi.InvokeOptions): pulumi.Output<string[]> {
-    // Each call gives kubectl's stdout, or fails with kubectl's stderr and exit status.
+    const timeoutSeconds = validateFromClusterTimeout(args.timeoutSeconds);
+    // Each call gives kubectl's stdout, or fails with kubectl's stderr and exit status (or the bound it hit).
     const run = (words: pulumi.Input<string[]>, what: string) =>
-        pulumi.all([words, args.kubeconfig, args.context]).apply(([w, kubeconfig, context]) =>
-            command.local
-                .runOutput({ command: kubectlCommand(w, kubeconfig, context), interpreter: ["/bin/sh", "-c"] }, opts)
-                .apply((result) => kubectlResult(result.stdout, result.stderr, what, { kubeconfig, context })),
-        );
+        pulumi.all([words, args.kubeconfig, args.context]).apply(([w, kubeconfig, context]) => {
+            // What reaches kubectl is checked first: no value can be read as one of its flags.
+            checkKubectlTarget(kubeconfig, context);
+            return command.local
+                .runOutput({ command: kubectlCommand(w, kubeconfig, context, timeoutSeconds), interpreter: ["/bin/sh", "-c"] }, opts)
+                .apply((result) => kubectlResult(result.stdout, result.stderr, what, { kubeconfig, context }, timeoutSeconds));
+        });
     const discovery = run(["get", "--raw", "/.well-known/openid-configuration"], "/.well-known/openid-configuration");
     const keys = args.eksAnywhereClusterName
-        ? run(pulumi.output(args.eksAnywhereClusterName).apply((cluster) => ["get", "secret", `${cluster}-sa`, "-n", "eksa-system", "-o", "jsonpath={.data.tls\\.crt}"]), "the EKS Anywhere <cluster>-sa secret").apply((b64) => [
+        ? run(pulumi.output(args.eksAnywhereClusterName).apply((cluster) => ["get", "secret", `${validateDns1123Subdomain(cluster, "signingKey.fromCluster.eksAnywhereClusterName")}-sa`, "-n", "eksa-system", "-o", "jsonpath={.data.tls\\.crt}"]), "the EKS Anywhere <cluster>-sa secret").apply((b64) => [
               Buffer.from(b64.trim(), "base64").toString("utf8"),
           ])
         : run(["get", "--raw", "/openid/v1/jwks"], "/openid/v1/jwks").apply((jwks) => publicKeyPemsFromJwks(jwks, "signingKey.fromCluster (/openid/v1/jwks)"));

@@ -16,6 +16,18 @@ export interface ResolvedSigningKey {
 }
 
 /**
+ * A public-key list as the engine will record it: each value, also one that arrives later as an Output, is
+ * checked by `validatePublicKeyPems` before it is sent, so a private key fails the registration instead of
+ * being stored in clear.
+ */
+export function checkedPublicKeyPems(pems: pulumi.Input<pulumi.Input<string>[]>, argument: string, allowEmpty = false): pulumi.Output<string[]> {
+    return pulumi.output(pems).apply((list) => {
+        validatePublicKeyPems(list, argument, allowEmpty);
+        return list;
+    });
+}
+
+/**
  * Resolves the signing key: generates one with @pulumi/tls (`${name}-signing-key`), or takes the user's
  * private key (wrapped as a secret) or public keys. The public half is never secret.
  */
@@ -32,10 +44,7 @@ export function resolveSigningKey(name: string, args: SigningKeyArgs | undefined
         return { privateKeyPem: privateKeyPem as pulumi.Output<string | undefined>, publicKeyPems };
     }
     if (args?.publicKeyPems !== undefined) {
-        const publicKeyPems = pulumi.output(args.publicKeyPems).apply((pems) => {
-            validatePublicKeyPems(pems, `${ARG}.publicKeyPems`);
-            return pems;
-        });
+        const publicKeyPems = checkedPublicKeyPems(args.publicKeyPems, `${ARG}.publicKeyPems`);
         return { privateKeyPem: pulumi.secret(pulumi.output<string | undefined>(undefined)), publicKeyPems };
     }
     const algorithm = args?.algorithm ?? KeyAlgorithm.RSA;

@@ -145,14 +145,16 @@ export function createPodIdentityWebhook(name: string, args: WebhookArgs, opts: 
         values.pki = { certManager: { enabled: false }, caBundle: made.caBundle, cert: made.certPem, key: made.keyPem };
     }
 
+    const chartSource = (repository: string) =>
+        repository.startsWith("oci://") ? { chart: `${repository.replace(/\/+$/, "")}/${WEBHOOK_CHART}` } : { chart: WEBHOOK_CHART, repositoryOpts: { repo: repository } };
     const release = new k8s.helm.v3.Release(
         `${name}-webhook`,
         {
             // Helm wants a lowercase DNS label of at most 53 characters; Pulumi's auto-name is kept when it is one.
             name: explicitNameIfNeeded(`${name}-webhook`, HELM_RELEASE_NAME_RULE, HELM_AUTONAME_SUFFIX),
-            chart: WEBHOOK_CHART,
+            // An oci:// registry names the chart in `chart` (Helm pulls it from the registry); a repository in repositoryOpts.
+            ...chartSource(args.chartRepository ?? WEBHOOK_CHART_REPOSITORY),
             version: args.chartVersion ?? WEBHOOK_CHART_VERSION,
-            repositoryOpts: { repo: args.chartRepository ?? WEBHOOK_CHART_REPOSITORY },
             namespace,
             // kube-system always exists; another namespace may not.
             createNamespace: namespace !== DEFAULT_WEBHOOK_NAMESPACE,
