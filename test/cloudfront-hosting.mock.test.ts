@@ -11,6 +11,7 @@ const { publishDocuments } = require("../src/aws/hosting") as typeof import("../
 const { createOidcProvider } = require("../src/aws/oidc-provider") as typeof import("../src/aws/oidc-provider");
 const { buildDiscoveryDocument, serializeDiscoveryDocument } = require("../src/oidc/discovery") as typeof import("../src/oidc/discovery");
 const { buildTrustPolicy } = require("../src/oidc/trust-policy") as typeof import("../src/oidc/trust-policy");
+const { readBack, sentToCloudFront } = require("./helpers/cloudfront-provider-model") as typeof import("./helpers/cloudfront-provider-model");
 
 type CloudFrontHosting = import("../src/aws/cloudfront-hosting").CloudFrontHosting;
 type Settings = import("../src/aws/cloudfront-hosting").CloudFrontHostingSettings;
@@ -170,7 +171,6 @@ describe("CloudFront hosting without a custom domain (defaults)", () => {
                 originId: "oidc-documents",
                 domainName: `plain-bucket-abc1234.s3.${REGION}.amazonaws.com`,
                 originAccessControlId: "plain-oac_id",
-                s3OriginConfig: { originAccessIdentity: "" },
             },
         ]);
         assert.deepEqual(d.defaultCacheBehavior, {
@@ -183,6 +183,18 @@ describe("CloudFront hosting without a custom domain (defaults)", () => {
         });
         assert.deepEqual(d.restrictions, { geoRestriction: { restrictionType: "none", locations: [] } });
         assert.deepEqual(d.viewerCertificate, { cloudfrontDefaultCertificate: true });
+    });
+
+    it("sends no s3OriginConfig beside the OAC, so a refresh reads back what was sent (pulumi/pulumi-aws#6623)", () => {
+        const origin = one(p, T.distribution).inputs.origins[0];
+        assert.equal("s3OriginConfig" in origin, false);
+        // The provider still gives CloudFront the empty S3OriginConfig an OAC origin needs...
+        assert.deepEqual(sentToCloudFront(origin).S3OriginConfig, { OriginAccessIdentity: "" });
+        // ...and after a refresh the state equals the program's input: no update on the next `up`.
+        assert.deepEqual(readBack(origin), origin);
+        // The form this package sent before 0.2.0 does not settle: the read drops the empty block.
+        const old = { ...origin, s3OriginConfig: { originAccessIdentity: "" } };
+        assert.notDeepEqual(readBack(old), old);
     });
 
     it("makes no certificate and no DNS records", () => {

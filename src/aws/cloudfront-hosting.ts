@@ -154,9 +154,10 @@ export function createCloudFrontHosting(
                     originId: ORIGIN_ID,
                     // The regional endpoint: the global one can redirect for new buckets outside us-east-1.
                     domainName: bucket.bucketRegionalDomainName,
+                    // OAC signs the origin requests. No `s3OriginConfig`: the provider sends CloudFront the empty
+                    // S3OriginConfig an OAC origin needs, and drops an empty one when it reads the distribution back,
+                    // so sending it gave a diff on every up after a refresh (pulumi/pulumi-aws#6623, docs/facts.md).
                     originAccessControlId: oac.id,
-                    // OAC, not a legacy origin access identity (CloudFormation S3OriginConfig: leave it empty).
-                    s3OriginConfig: { originAccessIdentity: "" },
                 },
             ],
             defaultCacheBehavior: {
