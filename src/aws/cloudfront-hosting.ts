@@ -14,6 +14,7 @@ import {
 import { BucketSettings, Hosting, documentKeys } from "./hosting";
 import { createDocumentBucket } from "./document-bucket";
 import { AWS_AUTONAME_SUFFIX, CLOUDFRONT_CACHE_POLICY_NAME_RULE, CLOUDFRONT_OAC_NAME_RULE, explicitNameIfNeeded } from "../derived-names";
+import { CLOUDFRONT_CACHE_POLICY_COMMENT, CLOUDFRONT_DISTRIBUTION_COMMENT, CLOUDFRONT_OAC_DESCRIPTION, fitText } from "../derived-text";
 
 /** The CloudFront fields of `hosting` (the same names and meaning as on HostingArgs). */
 export interface CloudFrontHostingSettings {
@@ -70,7 +71,7 @@ export function createCloudFrontHosting(
         `${name}-oac`,
         {
             name: explicitNameIfNeeded(`${name}-oac`, CLOUDFRONT_OAC_NAME_RULE, AWS_AUTONAME_SUFFIX),
-            description: `Signs CloudFront's requests for the OIDC documents of ${name}`,
+            description: fitText((n) => `Signs CloudFront's requests for the OIDC documents of ${n}`, name, CLOUDFRONT_OAC_DESCRIPTION),
             originAccessControlOriginType: "s3",
             signingBehavior: "always",
             signingProtocol: "sigv4",
@@ -82,7 +83,7 @@ export function createCloudFrontHosting(
         `${name}-cache-policy`,
         {
             name: explicitNameIfNeeded(`${name}-cache-policy`, CLOUDFRONT_CACHE_POLICY_NAME_RULE, AWS_AUTONAME_SUFFIX),
-            comment: `OIDC documents of ${name}: they change only on key rotation`,
+            comment: fitText((n) => `OIDC documents of ${n}: they change only on key rotation`, name, CLOUDFRONT_CACHE_POLICY_COMMENT),
             minTtl: ttls.minTtl,
             defaultTtl: ttls.defaultTtl,
             maxTtl: ttls.maxTtl,
@@ -143,7 +144,7 @@ export function createCloudFrontHosting(
     const distribution = new aws.cloudfront.Distribution(
         `${name}-distribution`,
         {
-            comment: `OIDC discovery documents of ${name}`,
+            comment: fitText((n) => `OIDC discovery documents of ${n}`, name, CLOUDFRONT_DISTRIBUTION_COMMENT),
             enabled: true,
             isIpv6Enabled: true,
             httpVersion: "http2and3",

@@ -17,6 +17,7 @@ import {
     webhookServiceDnsNames,
 } from "./webhook-values";
 import { HELM_AUTONAME_SUFFIX, HELM_RELEASE_NAME_RULE, explicitNameIfNeeded } from "../derived-names";
+import { X509_COMMON_NAME, fitText } from "../derived-text";
 
 /** Replaced by the real PEM Outputs before the values reach the release. */
 const PEM_STAND_IN = "(set below)";
@@ -53,7 +54,7 @@ function createWebhookPki(name: string, namespace: string, validityHours: number
         `${name}-webhook-ca`,
         {
             privateKeyPem: caKey.privateKeyPem,
-            subject: { commonName: `${WEBHOOK_FULLNAME} CA (${name})`, organization: "selfhosted-irsa" },
+            subject: { commonName: fitText((n) => `${WEBHOOK_FULLNAME} CA (${n})`, name, X509_COMMON_NAME), organization: "selfhosted-irsa" },
             isCaCertificate: true,
             validityPeriodHours: CA_VALIDITY_HOURS,
             earlyRenewalHours: earlyRenewalHours(CA_VALIDITY_HOURS),
@@ -67,7 +68,8 @@ function createWebhookPki(name: string, namespace: string, validityHours: number
         `${name}-webhook-csr`,
         {
             privateKeyPem: key.privateKeyPem,
-            subject: { commonName: `${WEBHOOK_FULLNAME}.${namespace}.svc` },
+            // The Service's name is in dnsNames, which is what the API server checks; the subject is for people.
+            subject: { commonName: fitText((ns) => `${WEBHOOK_FULLNAME}.${ns}.svc`, namespace, X509_COMMON_NAME) },
             dnsNames,
         },
         opts,
