@@ -32,6 +32,7 @@ export type {
 // String choices of the args, as named enums (TypeScript callers may still pass the plain strings).
 export { KeyAlgorithm } from "./kubernetes/signing-key";
 export { HostingKind } from "./aws/hosting";
+export { BucketNamespace } from "./aws/bucket-namespace";
 export { CloudFrontPriceClass } from "./aws/cloudfront-settings";
 export { FailurePolicy, TolerationEffect, TolerationOperator } from "./kubernetes/webhook-values";
 export { SubjectMatch } from "./aws/irsa-role-args";

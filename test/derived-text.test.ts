@@ -80,6 +80,7 @@ describe("every derived free-text field fits its service, at the longest and str
             const irsa = new SelfHostedIrsa(name, {
                 region: "eu-west-1",
                 bucketName: `text-${label}-oidc`,
+                bucketNamespace: "global",
                 hosting: { kind: "cloudfront" },
                 signingKey: { privateKeyPem: RSA },
                 webhook: { namespace: "n".repeat(63) },
@@ -130,7 +131,7 @@ describe("every derived free-text field fits its service, at the longest and str
 
     it("short names keep the texts they had", async () => {
         const start = resources.length;
-        new SelfHostedIrsa("edge", { region: "eu-west-1", bucketName: "edge-text-oidc", hosting: { kind: "cloudfront" }, signingKey: { privateKeyPem: RSA }, webhook: { enabled: false }, protectIdentity: false });
+        new SelfHostedIrsa("edge", { region: "eu-west-1", bucketName: "edge-text-oidc", bucketNamespace: "global", hosting: { kind: "cloudfront" }, signingKey: { privateKeyPem: RSA }, webhook: { enabled: false }, protectIdentity: false });
         await settleAll();
         const of = (type: string) => resources.slice(start).find((r) => r.type === type)!.inputs;
         assert.equal(of("aws:cloudfront/distribution:Distribution").comment, "OIDC discovery documents of edge");

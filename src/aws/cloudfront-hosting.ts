@@ -13,6 +13,7 @@ import {
 } from "./cloudfront-settings";
 import { BucketSettings, Hosting, documentKeys } from "./hosting";
 import { createDocumentBucket } from "./document-bucket";
+import { requireResourceOutput } from "../provider-outputs";
 import { AWS_AUTONAME_SUFFIX, CLOUDFRONT_CACHE_POLICY_NAME_RULE, CLOUDFRONT_OAC_NAME_RULE, explicitNameIfNeeded } from "../derived-names";
 import { CLOUDFRONT_CACHE_POLICY_COMMENT, CLOUDFRONT_DISTRIBUTION_COMMENT, CLOUDFRONT_OAC_DESCRIPTION, fitText } from "../derived-text";
 
@@ -65,7 +66,7 @@ export function createCloudFrontHosting(
     const parent = opts.parent;
     const tags = args.tags !== undefined ? { tags: args.tags } : {};
     // Fully private: only the distribution reads, through a policy S3 does not count as public.
-    const { bucket, ownership, accessBlock, region } = createDocumentBucket(name, args, false, { parent });
+    const { bucket, bucketName, bucketArn, ownership, accessBlock, region } = createDocumentBucket(name, args, false, { parent });
 
     const oac = new aws.cloudfront.OriginAccessControl(
         `${name}-oac`,
@@ -180,13 +181,14 @@ export function createCloudFrontHosting(
         { parent },
     );
 
+    const distributionOut = (field: "arn" | "domainName") => requireResourceOutput(distribution[field], "aws:cloudfront/distribution:Distribution", `${name}-distribution`, field);
     const keys = documentKeys(args.jwksPath);
     const policy = new aws.s3.BucketPolicy(
         `${name}-policy`,
         {
             bucket: bucket.bucket,
-            policy: pulumi.all([bucket.arn, distribution.arn]).apply(([bucketArn, distributionArn]) =>
-                JSON.stringify(cloudFrontReadPolicy(bucketArn, [keys.discovery, keys.jwks], distributionArn)),
+            policy: pulumi.all([bucketArn, distributionOut("arn")]).apply(([arn, distributionArn]) =>
+                JSON.stringify(cloudFrontReadPolicy(arn, [keys.discovery, keys.jwks], distributionArn)),
             ),
             ...region,
         },
@@ -216,9 +218,9 @@ export function createCloudFrontHosting(
     }
 
     return {
-        issuerUrl: plan.issuerUrl !== undefined ? pulumi.output(plan.issuerUrl) : distribution.domainName.apply(cloudFrontIssuerUrl),
+        issuerUrl: plan.issuerUrl !== undefined ? pulumi.output(plan.issuerUrl) : distributionOut("domainName").apply(cloudFrontIssuerUrl),
         bucket,
-        bucketName: bucket.bucket,
+        bucketName,
         region: args.region,
         readiness,
         distributionId: distribution.id,

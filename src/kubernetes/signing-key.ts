@@ -3,6 +3,7 @@ import * as tls from "@pulumi/tls";
 import { IrsaInputError, REDACTED } from "../oidc/errors";
 import { MIN_RSA_BITS, readPrivateKey, readPublicKey, splitPemBlocks } from "../oidc/keys";
 import { FromClusterArgs, readClusterPublicKeys } from "./cluster-keys";
+import { requireResourceOutput } from "../provider-outputs";
 
 /** Algorithm of a generated signing key: RSA (2048 bits and up) or ECDSA P-256. */
 export const KeyAlgorithm = { RSA: "RSA", ECDSA: "ECDSA" } as const;
@@ -148,10 +149,11 @@ export function resolveSigningKey(name: string, args: SigningKeyArgs | undefined
             void pulumi.log.warn(warning, generated);
         }
     });
+    const out = (field: "privateKeyPemPkcs8" | "publicKeyPem") => requireResourceOutput(generated[field], "tls:index/privateKey:PrivateKey", `${name}-signing-key`, field);
     return {
         // PKCS#8, like the CLI's generated keys; kube-apiserver reads PKCS#1, PKCS#8 and SEC1 alike.
-        privateKeyPem: pulumi.secret(generated.privateKeyPemPkcs8) as pulumi.Output<string | undefined>,
-        publicKeyPems: generated.publicKeyPem.apply((pem) => [pem]),
+        privateKeyPem: pulumi.secret(out("privateKeyPemPkcs8")) as pulumi.Output<string | undefined>,
+        publicKeyPems: out("publicKeyPem").apply((pem) => [pem]),
         generated,
     };
 }
