@@ -57,7 +57,7 @@ interface Sample {
 async function child(variant: Variant, policy: PolicyKind): Promise<void> {
     setupMocks();
     const aws = require("@pulumi/aws") as typeof import("@pulumi/aws");
-    const { SelfHostedIrsa } = require("../src/selfhosted-irsa") as typeof import("../src/selfhosted-irsa");
+    const { SelfHostedIrsa } = require("../src/components/selfhosted-irsa") as typeof import("../src/components/selfhosted-irsa");
     const { buildTrustPolicy } = require("../src/oidc/trust-policy") as typeof import("../src/oidc/trust-policy");
     const publicKeyPems = [fs.readFileSync(path.join(KEYS, "rsa4096.spki.pem"), "utf8"), fs.readFileSync(path.join(KEYS, "ec-p256.spki.pem"), "utf8")];
     const drained = (): Promise<void> => (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();

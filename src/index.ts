@@ -1,14 +1,14 @@
 // Public API: re-exports only.
 
 // Components.
-export { SelfHostedIrsa } from "./selfhosted-irsa";
-export type { SelfHostedIrsaArgs } from "./selfhosted-irsa-args";
+export { SelfHostedIrsa } from "./components/selfhosted-irsa";
+export type { SelfHostedIrsaArgs } from "./plans/selfhosted-irsa-args";
 export type { SigningKeyArgs } from "./kubernetes/signing-key";
 export type { FromClusterArgs } from "./kubernetes/cluster-keys";
 export type { HostingArgs } from "./aws/hosting";
-export type { WebhookArgs, WebhookImage, WebhookToleration } from "./kubernetes/webhook-values";
-export { IrsaRole, rolePolicyArgs } from "./aws/irsa-role";
-export type { IrsaRoleArgs, IrsaRoleCluster, RoleForOptions, PolicyDocumentObject, RolePolicy, RolePolicySet } from "./aws/irsa-role";
+export type { WebhookArgs, WebhookImage, WebhookToleration } from "./webhook/webhook-values";
+export { IrsaRole, rolePolicyArgs } from "./components/irsa-role";
+export type { IrsaRoleArgs, IrsaRoleCluster, RoleForOptions, PolicyDocumentObject, RolePolicy, RolePolicySet } from "./components/irsa-role";
 // Add-on policy presets (IrsaRole `addons`), also usable as plain functions returning the document.
 export { ADDON_NAMES, addonDefaults, addonPolicies, addonPolicy } from "./aws/addons";
 export type {
@@ -34,14 +34,14 @@ export { KeyAlgorithm } from "./kubernetes/signing-key";
 export { HostingKind } from "./aws/hosting";
 export { BucketNamespace } from "./aws/bucket-namespace";
 export { CloudFrontPriceClass } from "./aws/cloudfront-settings";
-export { FailurePolicy, TolerationEffect, TolerationOperator } from "./kubernetes/webhook-values";
-export { SubjectMatch } from "./aws/irsa-role-args";
+export { FailurePolicy, TolerationEffect, TolerationOperator } from "./webhook/webhook-values";
+export { SubjectMatch } from "./plans/irsa-role-args";
 
 // Pure helpers (no resources): the documents and flags the component publishes, and its name checks.
-export { buildOidcDocuments, validateJwksPath } from "./oidc-documents";
-export type { OidcDocuments, OidcDocumentsInput } from "./oidc-documents";
+export { buildOidcDocuments, validateJwksPath } from "./oidc/documents";
+export type { OidcDocuments, OidcDocumentsInput } from "./oidc/documents";
 export { buildApiServerArgs } from "./kubernetes/api-server-args";
-export { publicReadPolicy } from "./aws/s3-hosting";
+export { publicReadPolicy } from "./aws/hosting";
 export { s3IssuerUrl, validateBucketName } from "./aws/names";
 
 // The pure OIDC core (keys, JWKS, discovery, trust policy, tokens), for programmatic use.

@@ -6,7 +6,7 @@ import { before, describe, it } from "node:test";
 import { ACCOUNT_ID, REGION, calls, promiseOf, setupMocks } from "./helpers/pulumi-mocks";
 
 setupMocks();
-const { SelfHostedIrsa } = require("../src/selfhosted-irsa") as typeof import("../src/selfhosted-irsa");
+const { SelfHostedIrsa } = require("../src/components/selfhosted-irsa") as typeof import("../src/components/selfhosted-irsa");
 const ns = require("../src/aws/bucket-namespace") as typeof import("../src/aws/bucket-namespace");
 const { T, key, only, outputsOf } = require("./helpers/irsa-program") as typeof import("./helpers/irsa-program");
 

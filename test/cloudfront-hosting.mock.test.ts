@@ -6,15 +6,15 @@ import { ACCOUNT_ID, REGION, RecordedResource, promiseOf, registeredUrns, resour
 setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
 const aws = require("@pulumi/aws") as typeof import("@pulumi/aws");
-const { createCloudFrontHosting } = require("../src/aws/cloudfront-hosting") as typeof import("../src/aws/cloudfront-hosting");
-const { publishDocuments } = require("../src/aws/hosting") as typeof import("../src/aws/hosting");
-const { createOidcProvider } = require("../src/aws/oidc-provider") as typeof import("../src/aws/oidc-provider");
+const { createCloudFrontHosting } = require("../src/components/aws/cloudfront-hosting") as typeof import("../src/components/aws/cloudfront-hosting");
+const { publishDocuments } = require("../src/components/aws/hosting") as typeof import("../src/components/aws/hosting");
+const { createOidcProvider } = require("../src/components/aws/oidc-provider") as typeof import("../src/components/aws/oidc-provider");
 const { buildDiscoveryDocument, serializeDiscoveryDocument } = require("../src/oidc/discovery") as typeof import("../src/oidc/discovery");
 const { buildTrustPolicy } = require("../src/oidc/trust-policy") as typeof import("../src/oidc/trust-policy");
 const { readBack, sentToCloudFront } = require("./helpers/cloudfront-provider-model") as typeof import("./helpers/cloudfront-provider-model");
 
-type CloudFrontHosting = import("../src/aws/cloudfront-hosting").CloudFrontHosting;
-type Settings = import("../src/aws/cloudfront-hosting").CloudFrontHostingSettings;
+type CloudFrontHosting = import("../src/components/aws/cloudfront-hosting").CloudFrontHosting;
+type Settings = import("../src/components/aws/cloudfront-hosting").CloudFrontHostingSettings;
 
 const T = {
     bucket: "aws:s3/bucket:Bucket",

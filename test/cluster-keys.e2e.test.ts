@@ -8,7 +8,8 @@ import { callResults, calls, promiseOf, setupMocks } from "./helpers/pulumi-mock
 
 setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
-const { readClusterPublicKeys, kubectlCommand, kubectlResult } = require("../src/kubernetes/cluster-keys") as typeof import("../src/kubernetes/cluster-keys");
+const { kubectlCommand, kubectlResult } = require("../src/kubernetes/cluster-keys") as typeof import("../src/kubernetes/cluster-keys");
+const { readClusterPublicKeys } = require("../src/components/kubernetes/cluster-keys") as typeof import("../src/components/kubernetes/cluster-keys");
 const { buildDiscoveryDocument, buildJwks, serializeDiscoveryDocument, serializeJwks } = require("../src/oidc") as typeof import("../src/oidc");
 const { refusedPort, startFakeApiServer } = require("./helpers/fake-apiserver") as typeof import("./helpers/fake-apiserver");
 const { OTHER, RSA } = require("./helpers/irsa-cluster") as typeof import("./helpers/irsa-cluster");

@@ -9,7 +9,8 @@ setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
 const { buildJwks, serializeJwks, buildDiscoveryDocument, serializeDiscoveryDocument, readPublicKey } = require("../src/oidc") as typeof import("../src/oidc");
 const { publicKeyPemsFromJwks, checkClusterIssuer } = require("../src/oidc/jwks-import") as typeof import("../src/oidc/jwks-import");
-const { readClusterPublicKeys, kubectlCommand, kubectlResult } = require("../src/kubernetes/cluster-keys") as typeof import("../src/kubernetes/cluster-keys");
+const { kubectlCommand, kubectlResult } = require("../src/kubernetes/cluster-keys") as typeof import("../src/kubernetes/cluster-keys");
+const { readClusterPublicKeys } = require("../src/components/kubernetes/cluster-keys") as typeof import("../src/components/kubernetes/cluster-keys");
 
 const KEYS = path.join(__dirname, "..", "..", "test", "fixtures", "keys");
 const key = (file: string) => fs.readFileSync(path.join(KEYS, file), "utf8");

@@ -9,10 +9,10 @@ import { engineRequests, recordEngineRequests, requestOf } from "./helpers/engin
 setupMocks();
 recordEngineRequests();
 // Required after setMocks: resource modules must load with the mocks in place.
-const { SelfHostedIrsa } = require("../src/selfhosted-irsa") as typeof import("../src/selfhosted-irsa");
-const { IrsaRole } = require("../src/aws/irsa-role") as typeof import("../src/aws/irsa-role");
+const { SelfHostedIrsa } = require("../src/components/selfhosted-irsa") as typeof import("../src/components/selfhosted-irsa");
+const { IrsaRole } = require("../src/components/irsa-role") as typeof import("../src/components/irsa-role");
 const { keyShapeChangeWarning } = require("../src/kubernetes/signing-key") as typeof import("../src/kubernetes/signing-key");
-const { checkExpectedIssuer } = require("../src/selfhosted-irsa-args") as typeof import("../src/selfhosted-irsa-args");
+const { checkExpectedIssuer } = require("../src/plans/selfhosted-irsa-args") as typeof import("../src/plans/selfhosted-irsa-args");
 const { T, key, settleAll } = require("./helpers/irsa-program") as typeof import("./helpers/irsa-program");
 
 const RSA = key("rsa2048.pkcs8.pem");
@@ -195,7 +195,7 @@ describe("derived names are valid for their service, for the longest legal input
         assert.equal(requestOf("aws:cloudfront/cachePolicy:CachePolicy", "edge-short-cache-policy").object.name, undefined);
     });
     it("is deterministic: the same inputs give the same names", async () => {
-        const { derivedName, IAM_ROLE_NAME_RULE, HELM_RELEASE_NAME_RULE } = require("../src/derived-names") as typeof import("../src/derived-names");
+        const { derivedName, IAM_ROLE_NAME_RULE, HELM_RELEASE_NAME_RULE } = require("../src/common/derived-names") as typeof import("../src/common/derived-names");
         const input = "Prod-Cluster_Irsa-".repeat(5);
         assert.equal(derivedName(input, IAM_ROLE_NAME_RULE), derivedName(input, IAM_ROLE_NAME_RULE));
         assert.equal(derivedName(input, HELM_RELEASE_NAME_RULE), "prod-cluster-irsa-prod-cluster-irsa-prod-clu-" + derivedName(input, HELM_RELEASE_NAME_RULE).slice(-8));

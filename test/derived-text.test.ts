@@ -7,10 +7,10 @@ import { before, describe, it } from "node:test";
 import { ACCOUNT_ID, RecordedResource, resources, setupMocks } from "./helpers/pulumi-mocks";
 
 setupMocks();
-const { SelfHostedIrsa } = require("../src/selfhosted-irsa") as typeof import("../src/selfhosted-irsa");
-const { IrsaRole } = require("../src/aws/irsa-role") as typeof import("../src/aws/irsa-role");
+const { SelfHostedIrsa } = require("../src/components/selfhosted-irsa") as typeof import("../src/components/selfhosted-irsa");
+const { IrsaRole } = require("../src/components/irsa-role") as typeof import("../src/components/irsa-role");
 const { key, settleAll } = require("./helpers/irsa-program") as typeof import("./helpers/irsa-program");
-const text = require("../src/derived-text") as typeof import("../src/derived-text");
+const text = require("../src/common/derived-text") as typeof import("../src/common/derived-text");
 
 const RSA = key("rsa2048.pkcs8.pem");
 

@@ -13,7 +13,7 @@ import type { CliIo } from "../src/cli/command";
 import { startLoopbackIssuer, LoopbackIssuer } from "../src/cli/loopback-issuer";
 import { issueServerCertificate } from "../src/cli/pki";
 import { buildDiscoveryDocument, buildJwks, buildTrustPolicy, DISCOVERY_PATH, issuerHost, serializeDiscoveryDocument, serializeJwks } from "../src/oidc";
-import { webhookServiceDnsNames, WEBHOOK_FULLNAME } from "../src/kubernetes/webhook-values";
+import { webhookServiceDnsNames, WEBHOOK_FULLNAME } from "../src/webhook/webhook-values";
 import type { ClusterFinding } from "../src/cli/cluster-doctor/findings";
 import { startFakeApiServer, FakeApiServer } from "./helpers/fake-apiserver";
 import { deploymentPod, endpointSlice, healthyCluster, makeWebhookPki, OTHER, OTHER_KID, replaceObject, RSA, serviceAccount, servingSecret, webhookConfiguration, WebhookPki, WEBHOOK_NS } from "./helpers/irsa-cluster";

@@ -9,9 +9,9 @@ import { evaluateWebIdentityTrust } from "../src/oidc/trust-evaluation";
 
 setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
-const { IrsaRole } = require("../src/aws/irsa-role") as typeof import("../src/aws/irsa-role");
-type IrsaRoleArgs = import("../src/aws/irsa-role").IrsaRoleArgs;
-type RoleForOptions = import("../src/aws/irsa-role").RoleForOptions;
+const { IrsaRole } = require("../src/components/irsa-role") as typeof import("../src/components/irsa-role");
+type IrsaRoleArgs = import("../src/components/irsa-role").IrsaRoleArgs;
+type RoleForOptions = import("../src/components/irsa-role").RoleForOptions;
 
 const { T, childrenOf, drained, make, one } = require("./helpers/irsa-role-test") as typeof import("./helpers/irsa-role-test");
 const cluster = (n: string) => ({ oidcProviderArn: `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/oidc.example.com/${n}`, issuerUrl: `https://oidc.example.com/${n}` });

@@ -9,9 +9,9 @@ setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
 const aws = require("@pulumi/aws") as typeof import("@pulumi/aws");
 const k8s = require("@pulumi/kubernetes") as typeof import("@pulumi/kubernetes");
-const { IrsaRole, rolePolicyArgs } = require("../src/aws/irsa-role") as typeof import("../src/aws/irsa-role");
-type IrsaRoleArgs = import("../src/aws/irsa-role").IrsaRoleArgs;
-type RolePolicy = import("../src/aws/irsa-role").RolePolicy;
+const { IrsaRole, rolePolicyArgs } = require("../src/components/irsa-role") as typeof import("../src/components/irsa-role");
+type IrsaRoleArgs = import("../src/components/irsa-role").IrsaRoleArgs;
+type RolePolicy = import("../src/components/irsa-role").RolePolicy;
 type IrsaRoleT = InstanceType<typeof IrsaRole>;
 const shared = require("./helpers/irsa-role-test") as typeof import("./helpers/irsa-role-test");
 const { childrenOf, drained, make, one } = shared;

@@ -9,7 +9,7 @@ import { engineRequests, recordEngineRequests } from "./helpers/engine-requests"
 
 setupMocks();
 recordEngineRequests({ sdkComputesAliases: true });
-const { SelfHostedIrsa } = require("../src/selfhosted-irsa") as typeof import("../src/selfhosted-irsa");
+const { SelfHostedIrsa } = require("../src/components/selfhosted-irsa") as typeof import("../src/components/selfhosted-irsa");
 const { key, settleAll } = require("./helpers/irsa-program") as typeof import("./helpers/irsa-program");
 
 describe("renaming SelfHostedIrsa with an alias", () => {

@@ -8,7 +8,7 @@ import {
     normalizeRolePolicySet,
     policyDocumentJson,
     RolePolicy,
-} from "../src/aws/role-policy";
+} from "../src/plans/role-policy";
 
 const S3_READ = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 const OWN = "arn:aws:iam::123456789012:policy/team/reader";

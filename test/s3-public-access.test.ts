@@ -5,7 +5,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { publicReadPolicy } from "../src/aws/s3-hosting";
+import { publicReadPolicy } from "../src/aws/hosting";
 import { cloudFrontReadPolicy } from "../src/aws/cloudfront-settings";
 import { isPublicBucketPolicy } from "./helpers/s3-public-policy-model";
 import { REPO_ROOT } from "./helpers/plugin-host";

@@ -5,7 +5,7 @@ import { ACCOUNT_ID, promiseOf, resources, setupMocks } from "./helpers/pulumi-m
 
 setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
-const { SelfHostedIrsa } = require("../src/selfhosted-irsa") as typeof import("../src/selfhosted-irsa");
+const { SelfHostedIrsa } = require("../src/components/selfhosted-irsa") as typeof import("../src/components/selfhosted-irsa");
 const { key, outputsOf } = require("./helpers/irsa-program") as typeof import("./helpers/irsa-program");
 
 describe("SelfHostedIrsa with hosting.kind cloudfront and a custom domain", () => {

@@ -5,7 +5,7 @@ import { before, describe, it } from "node:test";
 import { REGION, callResults, calls, setupMocks } from "./helpers/pulumi-mocks";
 
 setupMocks();
-const { SelfHostedIrsa } = require("../src/selfhosted-irsa") as typeof import("../src/selfhosted-irsa");
+const { SelfHostedIrsa } = require("../src/components/selfhosted-irsa") as typeof import("../src/components/selfhosted-irsa");
 const { buildJwks, serializeJwks, buildDiscoveryDocument, serializeDiscoveryDocument } = require("../src/oidc") as typeof import("../src/oidc");
 const { T, key, only, outputsOf } = require("./helpers/irsa-program") as typeof import("./helpers/irsa-program");
 

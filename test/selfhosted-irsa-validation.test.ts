@@ -4,11 +4,11 @@ import { registeredUrns, resources, setupMocks } from "./helpers/pulumi-mocks";
 
 setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
-const { SelfHostedIrsa } = require("../src/selfhosted-irsa") as typeof import("../src/selfhosted-irsa");
+const { SelfHostedIrsa } = require("../src/components/selfhosted-irsa") as typeof import("../src/components/selfhosted-irsa");
 const { validateBucketName, validateAutoBucketPrefix, s3IssuerUrl } = require("../src/aws/names") as typeof import("../src/aws/names");
 const { key, settleAll } = require("./helpers/irsa-program") as typeof import("./helpers/irsa-program");
 
-type Args = import("../src/selfhosted-irsa").SelfHostedIrsaArgs;
+type Args = import("../src/components/selfhosted-irsa").SelfHostedIrsaArgs;
 
 /** Constructing with these args throws exactly `message`. */
 function rejects(name: string, args: Args, message: string): void {

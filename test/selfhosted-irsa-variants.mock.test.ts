@@ -4,7 +4,7 @@ import { ACCOUNT_ID, REGION, isSecret, registeredUrns, resources, setupMocks, tl
 
 setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
-const { SelfHostedIrsa } = require("../src/selfhosted-irsa") as typeof import("../src/selfhosted-irsa");
+const { SelfHostedIrsa } = require("../src/components/selfhosted-irsa") as typeof import("../src/components/selfhosted-irsa");
 const { buildJwks, serializeJwks, buildDiscoveryDocument, serializeDiscoveryDocument, readPrivateKey, readPublicKey, buildTrustPolicy } = require("../src/oidc") as typeof import("../src/oidc");
 const { T, childrenOf, key, only, outputsOf, settleAll } = require("./helpers/irsa-program") as typeof import("./helpers/irsa-program");
 

@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { REGION, isSecret, promiseOf, setupMocks } from "./helpers/pulumi-mocks";
 
 setupMocks();
-const { SelfHostedIrsa } = require("../src/selfhosted-irsa") as typeof import("../src/selfhosted-irsa");
+const { SelfHostedIrsa } = require("../src/components/selfhosted-irsa") as typeof import("../src/components/selfhosted-irsa");
 const { buildClusterConfig, DISTRIBUTIONS } = require("../src/kubernetes/cluster-config") as typeof import("../src/kubernetes/cluster-config");
 const { readPublicKey } = require("../src/oidc") as typeof import("../src/oidc");
 const { key } = require("./helpers/irsa-program") as typeof import("./helpers/irsa-program");

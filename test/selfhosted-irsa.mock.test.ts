@@ -6,7 +6,7 @@ import { ACCOUNT_ID, REGION, calls, isSecret, promiseOf, registeredUrns, setupMo
 
 setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
-const { SelfHostedIrsa } = require("../src/selfhosted-irsa") as typeof import("../src/selfhosted-irsa");
+const { SelfHostedIrsa } = require("../src/components/selfhosted-irsa") as typeof import("../src/components/selfhosted-irsa");
 const { buildJwks, serializeJwks, buildDiscoveryDocument, serializeDiscoveryDocument, readPrivateKey } = require("../src/oidc") as typeof import("../src/oidc");
 const { command: jwksCli } = require("../src/cli/commands/jwks") as typeof import("../src/cli/commands/jwks");
 const { command: discoveryCli } = require("../src/cli/commands/discovery") as typeof import("../src/cli/commands/discovery");

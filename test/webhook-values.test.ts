@@ -12,7 +12,7 @@ import {
     earlyRenewalHours,
     validateWebhookArgs,
     webhookServiceDnsNames,
-} from "../src/kubernetes/webhook-values";
+} from "../src/webhook/webhook-values";
 
 const ROOT = path.join(__dirname, "..", "..");
 const FIXTURE = JSON.parse(fs.readFileSync(path.join(ROOT, "test", "fixtures", "webhook-chart-2.6.5-schema.json"), "utf8"));

@@ -9,8 +9,8 @@ setupMocks();
 recordEngineRequests();
 // Required after setMocks: resource modules must load with the mocks in place.
 const k8s = require("@pulumi/kubernetes") as typeof import("@pulumi/kubernetes");
-const { createPodIdentityWebhook } = require("../src/kubernetes/webhook") as typeof import("../src/kubernetes/webhook");
-const { createIrsaServiceAccount, serviceAccountAnnotations } = require("../src/kubernetes/service-account") as typeof import("../src/kubernetes/service-account");
+const { createPodIdentityWebhook } = require("../src/components/kubernetes/webhook") as typeof import("../src/components/kubernetes/webhook");
+const { createIrsaServiceAccount, serviceAccountAnnotations } = require("../src/components/kubernetes/service-account") as typeof import("../src/components/kubernetes/service-account");
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const TLS = "tls:index/";

@@ -1,4 +1,4 @@
-import { hashOf } from "../derived-names";
+import { hashOf } from "../common/derived-names";
 import { IrsaInputError } from "../oidc/errors";
 import { validateBucketName } from "./names";
 

@@ -1,7 +1,7 @@
-import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { IrsaInputError } from "../oidc/errors";
 import { DISCOVERY_PATH } from "../oidc/discovery";
+import { PolicyDocument } from "../oidc/trust-policy";
 import { CloudFrontPriceClass, rejectCloudFrontOnlyFields, validateCloudFrontSettings } from "./cloudfront-settings";
 import { BucketNamespace } from "./bucket-namespace";
 
@@ -53,20 +53,6 @@ export interface HostingArgs {
     maxTtl?: pulumi.Input<number>;
 }
 
-/** What every hosting gives the component: a bucket to upload to, and the issuer that serves it. */
-export interface Hosting {
-    /** The issuer URL the documents are served from (https, no trailing slash). */
-    issuerUrl: pulumi.Output<string>;
-    /** The bucket the documents go into. */
-    bucket: aws.s3.Bucket;
-    /** The bucket's name. */
-    bucketName: pulumi.Output<string>;
-    /** Per-resource region for the bucket's children (undefined: the provider's). */
-    region?: pulumi.Input<string>;
-    /** Resources that must exist before AWS can fetch the documents (bucket policy, distribution...). */
-    readiness: pulumi.Resource[];
-}
-
 /** Shared by every hosting: the bucket arguments the component controls. */
 export interface BucketSettings {
     /** The bucket's name; undefined: Pulumi auto-names it (global namespace only). */
@@ -104,31 +90,21 @@ export function documentKeys(jwksPath: string): { discovery: string; jwks: strin
 /** Documents' cache lifetime: short, so a rotation is seen within minutes (STS also caches the JWKS itself). */
 export const DOCUMENT_CACHE_CONTROL = "public, max-age=300";
 
-export interface PublishedDocuments {
-    discovery: aws.s3.BucketObjectv2;
-    jwks: aws.s3.BucketObjectv2;
-}
-
-/** Uploads both documents (application/json) into the hosting's bucket: `${name}-discovery`, `${name}-jwks`. */
-export function publishDocuments(
-    name: string,
-    hosting: Hosting,
-    documents: { discoveryJson: pulumi.Input<string>; jwksJson: pulumi.Input<string>; jwksPath: string },
-    opts: { parent: pulumi.Resource },
-): PublishedDocuments {
-    const keys = documentKeys(documents.jwksPath);
-    const object = (suffix: string, key: string, content: pulumi.Input<string>) =>
-        new aws.s3.BucketObjectv2(
-            `${name}-${suffix}`,
+/**
+ * The bucket policy of the S3 hosting: anyone may s3:GetObject the two documents, and nothing else
+ * (no listing, no other keys). Pure.
+ */
+export function publicReadPolicy(bucketArn: string, objectKeys: readonly string[]): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
             {
-                bucket: hosting.bucket.bucket,
-                key,
-                content,
-                contentType: "application/json",
-                cacheControl: DOCUMENT_CACHE_CONTROL,
-                ...(hosting.region !== undefined ? { region: hosting.region } : {}),
+                Sid: "PublicReadOidcDocuments",
+                Effect: "Allow",
+                Principal: "*",
+                Action: "s3:GetObject",
+                Resource: objectKeys.map((key) => `${bucketArn}/${key}`),
             },
-            { parent: opts.parent },
-        );
-    return { discovery: object("discovery", keys.discovery, documents.discoveryJson), jwks: object("jwks", keys.jwks, documents.jwksJson) };
+        ],
+    };
 }

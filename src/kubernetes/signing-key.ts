@@ -1,9 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
+import type * as pulumi from "@pulumi/pulumi";
 import { IrsaInputError, REDACTED } from "../oidc/errors";
 import { MIN_RSA_BITS, readPrivateKey, readPublicKey, splitPemBlocks } from "../oidc/keys";
-import { FromClusterArgs, readClusterPublicKeys } from "./cluster-keys";
-import { requireResourceOutput } from "../provider-outputs";
+import { FromClusterArgs } from "./cluster-keys";
 
 /** Algorithm of a generated signing key: RSA (2048 bits and up) or ECDSA P-256. */
 export const KeyAlgorithm = { RSA: "RSA", ECDSA: "ECDSA" } as const;
@@ -43,15 +41,6 @@ export interface SigningKeyArgs {
      * Default: unset
      */
     fromCluster?: FromClusterArgs;
-}
-
-export interface ResolvedSigningKey {
-    /** The private key (PKCS#8 when generated), secret; undefined with `publicKeyPems`. */
-    privateKeyPem: pulumi.Output<string | undefined>;
-    /** The signing public keys (not secret), to publish first in the JWKS. */
-    publicKeyPems: pulumi.Output<string[]>;
-    /** The generated key, when one was generated. */
-    generated?: tls.PrivateKey;
 }
 
 const ARG = "signingKey";
@@ -103,59 +92,6 @@ export function validatePublicKeyPems(pems: readonly pulumi.Input<string>[], arg
             (blocks.length > 0 ? blocks : [pem]).forEach((block) => readPublicKey(block, `${argument}[${i}]`));
         }
     });
-}
-
-/**
- * Resolves the signing key: generates one with @pulumi/tls (`${name}-signing-key`), or takes the user's
- * private key (wrapped as a secret) or public keys. The public half is never secret.
- */
-export function resolveSigningKey(name: string, args: SigningKeyArgs | undefined, opts: { parent: pulumi.Resource; protect: boolean }, issuerUrl: pulumi.Input<string>): ResolvedSigningKey {
-    if (args?.fromCluster !== undefined) {
-        const publicKeyPems = readClusterPublicKeys(args.fromCluster, issuerUrl, { parent: opts.parent });
-        return { privateKeyPem: pulumi.secret(pulumi.output<string | undefined>(undefined)), publicKeyPems };
-    }
-    if (args?.privateKeyPem !== undefined) {
-        const privateKeyPem = pulumi.secret(args.privateKeyPem);
-        const publicKeyPems = pulumi.unsecret(
-            privateKeyPem.apply((pem) => [readPrivateKey(pem, `${ARG}.privateKeyPem`).publicKey.spkiPem]),
-        );
-        return { privateKeyPem: privateKeyPem as pulumi.Output<string | undefined>, publicKeyPems };
-    }
-    if (args?.publicKeyPems !== undefined) {
-        const publicKeyPems = pulumi.output(args.publicKeyPems).apply((pems) => {
-            validatePublicKeyPems(pems, `${ARG}.publicKeyPems`);
-            return pems;
-        });
-        return { privateKeyPem: pulumi.secret(pulumi.output<string | undefined>(undefined)), publicKeyPems };
-    }
-    const algorithm = args?.algorithm ?? KeyAlgorithm.RSA;
-    const rsaBits = algorithm === KeyAlgorithm.RSA ? args?.rsaBits ?? MIN_RSA_BITS : undefined;
-    const generated = new tls.PrivateKey(
-        `${name}-signing-key`,
-        algorithm === KeyAlgorithm.RSA ? { algorithm, rsaBits } : { algorithm, ecdsaCurve: "P256" },
-        {
-            parent: opts.parent,
-            // The TLS provider replaces the key when these change: the JWKS would then lose the key the API server
-            // still signs with. Keys change only through rotation (planKeyRotation), so edits are ignored...
-            ignoreChanges: [...GENERATED_KEY_SHAPE],
-            // ...and the key is protected: no replacement or destroy can take it out of the state by accident.
-            ...(opts.protect ? { protect: true } : {}),
-        },
-    );
-    // ...and said out loud, so the edit is not silently lost.
-    pulumi.all([generated.algorithm, generated.rsaBits]).apply(([kept, keptBits]) => {
-        const warning = keyShapeChangeWarning({ algorithm: kept, rsaBits: keptBits }, { algorithm, rsaBits });
-        if (warning !== undefined) {
-            void pulumi.log.warn(warning, generated);
-        }
-    });
-    const out = (field: "privateKeyPemPkcs8" | "publicKeyPem") => requireResourceOutput(generated[field], "tls:index/privateKey:PrivateKey", `${name}-signing-key`, field);
-    return {
-        // PKCS#8, like the CLI's generated keys; kube-apiserver reads PKCS#1, PKCS#8 and SEC1 alike.
-        privateKeyPem: pulumi.secret(out("privateKeyPemPkcs8")) as pulumi.Output<string | undefined>,
-        publicKeyPems: out("publicKeyPem").apply((pem) => [pem]),
-        generated,
-    };
 }
 
 /** The tls.PrivateKey fields that force a replacement (and so a new signing key) when they change. */

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createTestCa, issueServerCertificate, TestCa } from "../../src/cli/pki";
 import { buildDiscoveryDocument, buildJwks, mintServiceAccountToken, serializeDiscoveryDocument, serializeJwks } from "../../src/oidc";
-import { webhookServiceDnsNames, WEBHOOK_FULLNAME } from "../../src/kubernetes/webhook-values";
+import { webhookServiceDnsNames, WEBHOOK_FULLNAME } from "../../src/webhook/webhook-values";
 import type { FakeCluster, K8sObject } from "./fake-apiserver";
 
 const KEYS = path.join(__dirname, "..", "..", "..", "test", "fixtures", "keys");

@@ -5,7 +5,7 @@ import { resources, setupMocks, tlsPrivateKeys } from "./pulumi-mocks";
 
 setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
-const { SelfHostedIrsa } = require("../../src/selfhosted-irsa") as typeof import("../../src/selfhosted-irsa");
+const { SelfHostedIrsa } = require("../../src/components/selfhosted-irsa") as typeof import("../../src/components/selfhosted-irsa");
 const { key, outputsOf, settleAll } = require("./irsa-program") as typeof import("./irsa-program");
 
 async function main(): Promise<void> {

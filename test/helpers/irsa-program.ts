@@ -2,7 +2,7 @@
 // Import this AFTER setupMocks(); it loads no resource module itself.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { SelfHostedIrsa } from "../../src/selfhosted-irsa";
+import type { SelfHostedIrsa } from "../../src/components/selfhosted-irsa";
 import { RecordedResource, promiseOf, resources, settle } from "./pulumi-mocks";
 
 export const KEYS = path.join(__dirname, "..", "..", "..", "test", "fixtures", "keys");

@@ -8,7 +8,7 @@ import { promiseOf, registeredUrns, resources, setupMocks } from "./pulumi-mocks
 
 setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
-const { IrsaRole, rolePolicyArgs } = require("../../src/aws/irsa-role") as typeof import("../../src/aws/irsa-role");
+const { IrsaRole, rolePolicyArgs } = require("../../src/components/irsa-role") as typeof import("../../src/components/irsa-role");
 
 const ISSUER = "https://oidc.example.com/cluster-a";
 const PROVIDER = "arn:aws:iam::123456789012:oidc-provider/oidc.example.com/cluster-a";

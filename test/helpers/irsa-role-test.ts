@@ -4,8 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { RecordedResource, promiseOf, resources } from "./pulumi-mocks";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { IrsaRole } = require("../../src/aws/irsa-role") as typeof import("../../src/aws/irsa-role");
-type IrsaRoleArgs = import("../../src/aws/irsa-role").IrsaRoleArgs;
+const { IrsaRole } = require("../../src/components/irsa-role") as typeof import("../../src/components/irsa-role");
+type IrsaRoleArgs = import("../../src/components/irsa-role").IrsaRoleArgs;
 
 export const T = {
     component: "selfhosted-irsa:index:IrsaRole",

@@ -5,7 +5,7 @@ import { DISCOVERY_PATH } from "../../oidc/discovery";
 import { DEFAULT_AUDIENCE } from "../../oidc/trust-policy";
 import { verifyIssuer } from "../../oidc/verify";
 import type { KubectlTarget } from "../../kubernetes/kubectl";
-import { DEFAULT_WEBHOOK_NAMESPACE, WEBHOOK_FULLNAME } from "../../kubernetes/webhook-values";
+import { DEFAULT_WEBHOOK_NAMESPACE, WEBHOOK_FULLNAME } from "../../webhook/webhook-values";
 import { ClusterFinding, failed, fromIssuerFinding, fromKubectlFailure, passed } from "./findings";
 import { checkMissedInjection } from "./injection-checks";
 import { compareIssuers, compareKeys, discoveryIssuer, jwksKeys } from "./issuer-checks";

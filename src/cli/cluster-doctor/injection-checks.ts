@@ -1,5 +1,5 @@
 // Check 6: pods whose ServiceAccount has a role but which the webhook never mutated (pure).
-import { ANNOTATION_PREFIX } from "../../kubernetes/annotation-rules";
+import { ANNOTATION_PREFIX } from "../../webhook/annotation-rules";
 import { ClusterFinding, failed, passed } from "./findings";
 import { KubeObject, ROLE_ANNOTATION } from "./service-account-checks";
 

@@ -1,8 +1,8 @@
 // Check 4: the webhook's annotations on a ServiceAccount (pure; the rules are the component's own validators).
 import { IrsaInputError } from "../../oidc/errors";
 import { DEFAULT_AUDIENCE } from "../../oidc/trust-policy";
-import { ANNOTATION_PREFIX, validateRoleArn } from "../../kubernetes/annotation-rules";
-import { MAX_TOKEN_EXPIRATION, validateAudience, validateTokenExpiration } from "../../kubernetes/webhook-values";
+import { ANNOTATION_PREFIX, validateRoleArn } from "../../webhook/annotation-rules";
+import { MAX_TOKEN_EXPIRATION, validateAudience, validateTokenExpiration } from "../../webhook/webhook-values";
 import { ClusterFinding, failed, passed } from "./findings";
 
 export const ROLE_ANNOTATION = `${ANNOTATION_PREFIX}/role-arn`;

@@ -1,7 +1,7 @@
 import { IrsaInputError } from "../../oidc/errors";
 import { httpsFetcher } from "../../oidc/https-fetch";
 import { DEFAULT_TIMEOUT_MS } from "../../oidc/verify";
-import { WEBHOOK_FULLNAME } from "../../kubernetes/webhook-values";
+import { WEBHOOK_FULLNAME } from "../../webhook/webhook-values";
 import { flagValue, numberFlag, parseArgs } from "../args";
 import type { CliIo } from "../command";
 import { readFlagFile } from "../files";

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { requireInvokeResult } from "../provider-outputs";
-import { BucketNamespace, accountRegionalBucketName } from "./bucket-namespace";
+import { BucketNamespace, accountRegionalBucketName } from "../../aws/bucket-namespace";
 
 /** The AWS provider's region (aws.getRegion), required: the bucket's region, the issuer's and the webhook's. */
 export function providerRegion(parent: pulumi.Resource): pulumi.Output<string> {

@@ -15,14 +15,14 @@ import {
     earlyRenewalHours,
     validateWebhookArgs,
     webhookServiceDnsNames,
-} from "./webhook-values";
-import { HELM_AUTONAME_SUFFIX, HELM_RELEASE_NAME_RULE, explicitNameIfNeeded } from "../derived-names";
-import { X509_COMMON_NAME, fitText } from "../derived-text";
+} from "../../webhook/webhook-values";
+import { HELM_AUTONAME_SUFFIX, HELM_RELEASE_NAME_RULE, explicitNameIfNeeded } from "../../common/derived-names";
+import { X509_COMMON_NAME, fitText } from "../../common/derived-text";
 
 /** Replaced by the real PEM Outputs before the values reach the release. */
 const PEM_STAND_IN = "(set below)";
 
-export type { WebhookArgs } from "./webhook-values";
+export type { WebhookArgs } from "../../webhook/webhook-values";
 
 /** Where the webhook's children hang: the caller's component, and optionally its Kubernetes provider. */
 export interface WebhookResourceOptions {

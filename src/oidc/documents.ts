@@ -1,7 +1,7 @@
-import { IrsaInputError } from "./oidc/errors";
-import { DISCOVERY_PATH, DEFAULT_JWKS_PATH, buildDiscoveryDocument, issuerHost, serializeDiscoveryDocument, validateIssuerUrl } from "./oidc/discovery";
-import { buildJwks, serializeJwks } from "./oidc/jwks";
-import { readPublicKey, splitPemBlocks } from "./oidc/keys";
+import { IrsaInputError } from "./errors";
+import { DISCOVERY_PATH, DEFAULT_JWKS_PATH, buildDiscoveryDocument, issuerHost, serializeDiscoveryDocument, validateIssuerUrl } from "./discovery";
+import { buildJwks, serializeJwks } from "./jwks";
+import { readPublicKey, splitPemBlocks } from "./keys";
 
 // Pure: the published documents, from the core alone, so they equal what the CLI prints for the same keys.
 

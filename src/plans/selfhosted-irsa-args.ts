@@ -1,16 +1,15 @@
-import * as pulumi from "@pulumi/pulumi";
-import { cloudFrontIssuerUrl } from "./aws/cloudfront-settings";
-import { HostingArgs, HostingKind, validateHostingArgs } from "./aws/hosting";
-import { validatePreviousIssuers } from "./kubernetes/api-server-args";
-import { s3IssuerUrl, validateAudiences, validateAutoBucketPrefix, validateAwsRegion, validateBucketName, validateThumbprints } from "./aws/names";
-import { SigningKeyArgs, validatePublicKeyPems, validateSigningKeyArgs } from "./kubernetes/signing-key";
-import { WebhookArgs } from "./kubernetes/webhook";
-import { validateWebhookArgs } from "./kubernetes/webhook-values";
-import { validateJwksPath } from "./oidc-documents";
-import { DEFAULT_JWKS_PATH, issuerHost, validateIssuerUrl } from "./oidc/discovery";
-import { IrsaInputError } from "./oidc/errors";
-import { BucketNamespace, checkAccountRegionalNameShape, checkAccountRegionalOffered, isAccountRegionalName, validateBucketNamespace } from "./aws/bucket-namespace";
-import { DEFAULT_AUDIENCE, validateOidcProviderArn } from "./oidc/trust-policy";
+import type * as pulumi from "@pulumi/pulumi";
+import { cloudFrontIssuerUrl } from "../aws/cloudfront-settings";
+import { HostingArgs, HostingKind, validateHostingArgs } from "../aws/hosting";
+import { validatePreviousIssuers } from "../kubernetes/api-server-args";
+import { s3IssuerUrl, validateAudiences, validateAutoBucketPrefix, validateAwsRegion, validateBucketName, validateThumbprints } from "../aws/names";
+import { SigningKeyArgs, validatePublicKeyPems, validateSigningKeyArgs } from "../kubernetes/signing-key";
+import { validateWebhookArgs, WebhookArgs } from "../webhook/webhook-values";
+import { validateJwksPath } from "../oidc/documents";
+import { DEFAULT_JWKS_PATH, issuerHost, validateIssuerUrl } from "../oidc/discovery";
+import { IrsaInputError } from "../oidc/errors";
+import { DEFAULT_AUDIENCE, validateOidcProviderArn } from "../oidc/trust-policy";
+import { BucketNamespace, checkAccountRegionalNameShape, checkAccountRegionalOffered, isAccountRegionalName, validateBucketNamespace } from "../aws/bucket-namespace";
 
 /** Arguments of the SelfHostedIrsa component. */
 export interface SelfHostedIrsaArgs {

@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AWS_AUTONAME_SUFFIX, IAM_ROLE_NAME_RULE, explicitNameIfNeeded } from "../derived-names";
+import { AWS_AUTONAME_SUFFIX, IAM_ROLE_NAME_RULE, explicitNameIfNeeded } from "../common/derived-names";
 import { validateIssuerUrl } from "../oidc/discovery";
 import { IrsaInputError } from "../oidc/errors";
 import { buildTrustPolicy, DEFAULT_AUDIENCE, validateOidcProviderArn } from "../oidc/trust-policy";
 import { validateDns1123Label, validateDns1123Subdomain } from "../kubernetes/names";
-import { ANNOTATION_PREFIX } from "../kubernetes/service-account";
-import { MAX_TOKEN_EXPIRATION, validateTokenExpiration } from "../kubernetes/webhook-values";
-import { validatePolicyArn } from "./names";
+import { ANNOTATION_PREFIX } from "../webhook/annotation-rules";
+import { MAX_TOKEN_EXPIRATION, validateTokenExpiration } from "../webhook/webhook-values";
+import { validatePolicyArn } from "../aws/names";
 import { attachmentKey, combineRolePolicies, normalizeRolePolicySet, NormalizedRolePolicy } from "./role-policy";
-import { AddonPresets } from "./addons";
+import { AddonPresets } from "../aws/addons";
 import { expandRoleArgs, IrsaRoleCluster, isDeepPlain } from "./irsa-role-extensions";
 import { buildClustersTrustPolicy, ClusterTrust } from "../oidc/cluster-trust";
 

@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BucketSettings } from "./hosting";
-import { validateBucketName } from "./names";
-import { BucketNamespace } from "./bucket-namespace";
+import { BucketSettings } from "../../aws/hosting";
+import { validateBucketName } from "../../aws/names";
+import { BucketNamespace } from "../../aws/bucket-namespace";
 import { requireResourceOutput } from "../provider-outputs";
 
 /**

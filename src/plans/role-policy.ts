@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { IrsaInputError } from "../oidc/errors";
-import { validatePolicyArn } from "./names";
+import { validatePolicyArn } from "../aws/names";
 
 // Pure: turns the policy shorthand of IrsaRole / roleFor into managed ARNs and named inline documents.
 // Plain values are checked now (before any resource exists); values that are Outputs (e.g. read from a

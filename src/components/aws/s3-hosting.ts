@@ -1,29 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PolicyDocument } from "../oidc/trust-policy";
-import { validateIssuerUrl } from "../oidc/discovery";
+import { validateIssuerUrl } from "../../oidc/discovery";
 import { createDocumentBucket } from "./document-bucket";
-import { s3IssuerUrl } from "./names";
-import { BucketSettings, Hosting, documentKeys } from "./hosting";
-
-/**
- * The bucket policy of the S3 hosting: anyone may s3:GetObject the two documents, and nothing else
- * (no listing, no other keys). Pure.
- */
-export function publicReadPolicy(bucketArn: string, objectKeys: readonly string[]): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "PublicReadOidcDocuments",
-                Effect: "Allow",
-                Principal: "*",
-                Action: "s3:GetObject",
-                Resource: objectKeys.map((key) => `${bucketArn}/${key}`),
-            },
-        ],
-    };
-}
+import { s3IssuerUrl } from "../../aws/names";
+import { BucketSettings, documentKeys, publicReadPolicy } from "../../aws/hosting";
+import { Hosting } from "./hosting";
 
 /**
  * S3 hosting: a bucket with ACLs disabled (BucketOwnerEnforced), a public access block that still blocks

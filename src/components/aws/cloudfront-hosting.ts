@@ -10,12 +10,13 @@ import {
     validateHostedZoneId,
     validatePriceClass,
     validateTtls,
-} from "./cloudfront-settings";
-import { BucketSettings, Hosting, documentKeys } from "./hosting";
+} from "../../aws/cloudfront-settings";
+import { BucketSettings, documentKeys } from "../../aws/hosting";
+import { Hosting } from "./hosting";
 import { createDocumentBucket } from "./document-bucket";
+import { AWS_AUTONAME_SUFFIX, CLOUDFRONT_CACHE_POLICY_NAME_RULE, CLOUDFRONT_OAC_NAME_RULE, explicitNameIfNeeded } from "../../common/derived-names";
 import { requireResourceOutput } from "../provider-outputs";
-import { AWS_AUTONAME_SUFFIX, CLOUDFRONT_CACHE_POLICY_NAME_RULE, CLOUDFRONT_OAC_NAME_RULE, explicitNameIfNeeded } from "../derived-names";
-import { CLOUDFRONT_CACHE_POLICY_COMMENT, CLOUDFRONT_DISTRIBUTION_COMMENT, CLOUDFRONT_OAC_DESCRIPTION, fitText } from "../derived-text";
+import { CLOUDFRONT_CACHE_POLICY_COMMENT, CLOUDFRONT_DISTRIBUTION_COMMENT, CLOUDFRONT_OAC_DESCRIPTION, fitText } from "../../common/derived-text";
 
 /** The CloudFront fields of `hosting` (the same names and meaning as on HostingArgs). */
 export interface CloudFrontHostingSettings {

@@ -2,11 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_AUDIENCE, serviceAccountSubject } from "../oidc/trust-policy";
-import { serviceAccountAnnotations } from "../kubernetes/service-account";
-import { validatePolicyArn } from "./names";
-import { inlinePolicySuffix } from "./role-policy";
+import { serviceAccountAnnotations } from "../webhook/service-account-annotations";
+import { validatePolicyArn } from "../aws/names";
+import { inlinePolicySuffix } from "../plans/role-policy";
 import { ClusterTrust } from "../oidc/cluster-trust";
-import { expandRoleArgs } from "./irsa-role-extensions";
+import { expandRoleArgs } from "../plans/irsa-role-extensions";
 import {
     clustersTrustPolicyJson,
     ExpandedIrsaRoleArgs,
@@ -18,13 +18,13 @@ import {
     validateMaxSessionDuration,
     validateRoleName,
     validateRolePath,
-} from "./irsa-role-args";
+} from "../plans/irsa-role-args";
 
-export type { IrsaRoleArgs, RoleForOptions } from "./irsa-role-args";
-export type { IrsaRoleCluster } from "./irsa-role-extensions";
-export { SubjectMatch } from "./irsa-role-args";
-export type { PolicyDocumentObject, RolePolicy, RolePolicySet } from "./role-policy";
-export { rolePolicyArgs } from "./role-policy";
+export type { IrsaRoleArgs, RoleForOptions } from "../plans/irsa-role-args";
+export type { IrsaRoleCluster } from "../plans/irsa-role-extensions";
+export { SubjectMatch } from "../plans/irsa-role-args";
+export type { PolicyDocumentObject, RolePolicy, RolePolicySet } from "../plans/role-policy";
+export { rolePolicyArgs } from "../plans/role-policy";
 
 /** A plain value was checked by planIrsaRole; an Output is checked once known. */
 function checkedWhenKnown<T>(value: pulumi.Input<T> | undefined, check: (v: T) => T): pulumi.Input<T> | undefined {

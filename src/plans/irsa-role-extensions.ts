@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterTrust, validateClusters, validateMaxTrustPolicySize } from "../oidc/cluster-trust";
 import { IrsaInputError } from "../oidc/errors";
-import { addonDefaults, addonNames, addonPolicies, addonPolicy, AddonName, AddonPresets, PlainAddonPresets } from "./addons";
-import { arnPartition } from "./addons/arns";
+import { addonDefaults, addonNames, addonPolicies, addonPolicy, AddonName, AddonPresets, PlainAddonPresets } from "../aws/addons";
+import { arnPartition } from "../aws/addons/arns";
 
 // IrsaRole's multi-cluster trust and add-on presets, turned into the one-cluster-or-list trust source, the
 // ServiceAccount defaults and named inline policies that IrsaRole already knows how to create. Checks plain

@@ -1,21 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
-import { IrsaRole, RoleForOptions } from "./aws/irsa-role";
-import { checkAudienceListed } from "./aws/irsa-role-args";
-import { RolePolicy, rolePolicyArgs } from "./aws/role-policy";
-import { Hosting, HostingKind, publishDocuments } from "./aws/hosting";
+import { IrsaRole, RoleForOptions } from "./irsa-role";
+import { checkAudienceListed } from "../plans/irsa-role-args";
+import { RolePolicy, rolePolicyArgs } from "../plans/role-policy";
+import { HostingKind } from "../aws/hosting";
+import { Hosting, publishDocuments } from "./aws/hosting";
 import { createOidcProvider } from "./aws/oidc-provider";
 import { createCloudFrontHosting } from "./aws/cloudfront-hosting";
 import { createS3Hosting } from "./aws/s3-hosting";
 import { issuerBucketName, providerRegion } from "./aws/issuer-bucket";
-import { buildApiServerArgs } from "./kubernetes/api-server-args";
-import { buildClusterConfig, DISTRIBUTIONS } from "./kubernetes/cluster-config";
+import { buildApiServerArgs } from "../kubernetes/api-server-args";
+import { buildClusterConfig, DISTRIBUTIONS } from "../kubernetes/cluster-config";
 import { resolveSigningKey } from "./kubernetes/signing-key";
 import { createPodIdentityWebhook } from "./kubernetes/webhook";
-import { buildOidcDocuments } from "./oidc-documents";
-import { issuerHost } from "./oidc/discovery";
-import { validateOidcProviderArn } from "./oidc/trust-policy";
-import { SelfHostedIrsaArgs, checkExpectedIssuer, checkProviderMatchesIssuer, validateSelfHostedIrsaArgs } from "./selfhosted-irsa-args";
-import { validatePreviousIssuers } from "./kubernetes/api-server-args";
+import { buildOidcDocuments } from "../oidc/documents";
+import { issuerHost } from "../oidc/discovery";
+import { validateOidcProviderArn } from "../oidc/trust-policy";
+import { SelfHostedIrsaArgs, checkExpectedIssuer, checkProviderMatchesIssuer, validateSelfHostedIrsaArgs } from "../plans/selfhosted-irsa-args";
+import { validatePreviousIssuers } from "../kubernetes/api-server-args";
 
 /** Per-instance state `roleFor` needs, kept outside the class: class fields would become schema outputs. */
 interface RoleForContext {
@@ -26,7 +27,7 @@ interface RoleForContext {
 }
 const roleForContexts = new WeakMap<SelfHostedIrsa, RoleForContext>();
 
-export type { SelfHostedIrsaArgs } from "./selfhosted-irsa-args";
+export type { SelfHostedIrsaArgs } from "../plans/selfhosted-irsa-args";
 
 /**
  * IRSA for a self-managed cluster: publishes the cluster's OIDC discovery document and JWKS (on S3), registers

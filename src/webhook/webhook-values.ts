@@ -3,7 +3,7 @@
 import type { Input } from "@pulumi/pulumi";
 import { AWS_REGION_CODE } from "../aws/names";
 import { IrsaInputError } from "../oidc/errors";
-import { validateDns1123Label } from "./names";
+import { validateDns1123Label } from "../kubernetes/names";
 
 /** The chart: jkroepke/helm-charts, charts/amazon-eks-pod-identity-webhook. */
 export const WEBHOOK_CHART = "amazon-eks-pod-identity-webhook";

@@ -1,0 +1,31 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { checkClusterIssuer, publicKeyPemsFromJwks } from "../../oidc/jwks-import";
+import { FromClusterArgs, kubectlCommand, kubectlResult } from "../../kubernetes/cluster-keys";
+
+/**
+ * Reads the cluster's public keys on every `pulumi up` (an invoke, not a resource: nothing is stored, and
+ * unchanged keys give unchanged documents, so an up with the same keys is a no-op), and checks that the
+ * cluster's issuer is the published one.
+ */
+export function readClusterPublicKeys(args: FromClusterArgs, issuerUrl: pulumi.Input<string>, opts: pulumi.InvokeOptions): pulumi.Output<string[]> {
+    // Each call gives kubectl's stdout, or fails with kubectl's stderr and exit status.
+    const run = (words: pulumi.Input<string[]>, what: string) =>
+        pulumi.all([words, args.kubeconfig, args.context]).apply(([w, kubeconfig, context]) =>
+            command.local
+                .runOutput({ command: kubectlCommand(w, kubeconfig, context), interpreter: ["/bin/sh", "-c"] }, opts)
+                .apply((result) => kubectlResult(result.stdout, result.stderr, what, { kubeconfig, context })),
+        );
+    const discovery = run(["get", "--raw", "/.well-known/openid-configuration"], "/.well-known/openid-configuration");
+    const keys = args.eksAnywhereClusterName
+        ? run(pulumi.output(args.eksAnywhereClusterName).apply((cluster) => ["get", "secret", `${cluster}-sa`, "-n", "eksa-system", "-o", "jsonpath={.data.tls\\.crt}"]), "the EKS Anywhere <cluster>-sa secret").apply((b64) => [
+              Buffer.from(b64.trim(), "base64").toString("utf8"),
+          ])
+        : run(["get", "--raw", "/openid/v1/jwks"], "/openid/v1/jwks").apply((jwks) => publicKeyPemsFromJwks(jwks, "signingKey.fromCluster (/openid/v1/jwks)"));
+    return pulumi.all([keys, discovery, issuerUrl]).apply(([pems, discoveryJson, issuer]) => {
+        if (!args.allowIssuerMismatch) {
+            checkClusterIssuer(discoveryJson, issuer);
+        }
+        return pems;
+    });
+}
