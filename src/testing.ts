@@ -136,8 +136,11 @@ export class IrsaMocks implements pulumi.runtime.Mocks {
         this.resources.push(recorded);
         const id = `${args.name}_id`;
         if (args.type === "pulumi:providers:aws") {
-            const assumed = [...(inputs.assumeRoles ?? []), ...(inputs.assumeRole ? [inputs.assumeRole] : [])].map((r: { roleArn?: string }) => ROLE_ACCOUNT.exec(r?.roleArn ?? "")?.[1]).find((a) => a !== undefined);
-            this.providers.set(id, { accountId: assumed ?? inputs.allowedAccountIds?.[0] ?? this.options.accountId, region: inputs.region ?? this.options.region });
+            // A provider's object inputs reach the engine as JSON text.
+            const json = (value: unknown) => (typeof value === "string" ? JSON.parse(value) : value);
+            const roles = [...(json(inputs.assumeRoles) ?? []), ...(inputs.assumeRole ? [json(inputs.assumeRole)] : [])] as { roleArn?: string }[];
+            const assumed = roles.map((r) => ROLE_ACCOUNT.exec(r?.roleArn ?? "")?.[1]).find((a) => a !== undefined);
+            this.providers.set(id, { accountId: assumed ?? json(inputs.allowedAccountIds)?.[0] ?? this.options.accountId, region: inputs.region ?? this.options.region });
             recorded.state = inputs;
             return { id, state: inputs };
         }
