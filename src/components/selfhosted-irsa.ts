@@ -105,9 +105,10 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
 
         const signing = resolveSigningKey(name, args.signingKey, { parent, protect }, issuerUrl);
         const documents = pulumi
-            .all([issuerUrl, signing.publicKeyPems, pulumi.output(args.additionalPublicKeyPems ?? []), pulumi.output(args.legacyEmptyKid ?? false)])
-            .apply(([issuerUrl, signingPems, extraPems, legacyEmptyKid]) =>
-                buildOidcDocuments({ issuerUrl, jwksPath: normalized.jwksPath, publicKeyPems: [...signingPems, ...extraPems], legacyEmptyKid }),
+            .all([issuerUrl, signing.publicKeyPems, signing.keyIds ?? [], pulumi.output(args.additionalPublicKeyPems ?? []), pulumi.output(args.legacyEmptyKid ?? false)])
+            .apply(([issuerUrl, signingPems, keyIds, extraPems, legacyEmptyKid]) =>
+                // The cluster's own kids where it serves them (an external signer's), derived for every other key.
+                buildOidcDocuments({ issuerUrl, jwksPath: normalized.jwksPath, publicKeyPems: [...signingPems, ...extraPems], keyIds, legacyEmptyKid }),
             );
         const published = publishDocuments(
             name,

@@ -14,6 +14,8 @@ export interface ResolvedSigningKey {
     publicKeyPems: pulumi.Output<string[]>;
     /** The generated key, when one was generated. */
     generated?: tls.PrivateKey;
+    /** The kid of each signing public key as the cluster serves it (`fromCluster`: an external signer's own). */
+    keyIds?: pulumi.Output<(string | undefined)[]>;
 }
 
 /**
@@ -22,8 +24,8 @@ export interface ResolvedSigningKey {
  */
 export function resolveSigningKey(name: string, args: SigningKeyArgs | undefined, opts: { parent: pulumi.Resource; protect: boolean }, issuerUrl: pulumi.Input<string>): ResolvedSigningKey {
     if (args?.fromCluster !== undefined) {
-        const publicKeyPems = readClusterPublicKeys(args.fromCluster, issuerUrl, { parent: opts.parent });
-        return { privateKeyPem: pulumi.secret(pulumi.output<string | undefined>(undefined)), publicKeyPems };
+        const keys = readClusterPublicKeys(args.fromCluster, issuerUrl, { parent: opts.parent });
+        return { privateKeyPem: pulumi.secret(pulumi.output<string | undefined>(undefined)), publicKeyPems: keys.apply((k) => k.map((x) => x.pem)), keyIds: keys.apply((k) => k.map((x) => x.kid)) };
     }
     if (args?.privateKeyPem !== undefined) {
         const privateKeyPem = pulumi.secret(args.privateKeyPem);
