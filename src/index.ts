@@ -12,7 +12,7 @@ export { IrsaOidcProvider } from "./components/irsa-oidc-provider";
 export type { IrsaOidcProviderArgs } from "./components/irsa-oidc-provider";
 export type { IrsaRoleArgs, IrsaRoleCluster, RoleForOptions, PolicyDocumentObject, RolePolicy, RolePolicySet } from "./components/irsa-role";
 // Add-on policy presets (IrsaRole `addons`), also usable as plain functions returning the document.
-export { ADDON_NAMES, addonDefaults, addonPolicies, addonPolicy } from "./aws/addons";
+export { ADDON_NAMES, addonDefaults, addonPolicies, addonPolicy, EbsCsiDriverVolumeScope, LoadBalancerControllerScope } from "./aws/addons";
 export type {
     AddonName,
     AddonPresets,
