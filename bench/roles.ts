@@ -83,7 +83,8 @@ async function child(variant: Variant, policy: PolicyKind): Promise<void> {
 
     const start = performance.now();
     const cpuStart = process.cpuUsage();
-    const irsa = new SelfHostedIrsa(CLUSTER, { signingKey: { publicKeyPems }, bucketName: "bench-irsa-oidc", region: "us-west-2", webhook: { enabled: false } });
+    // The global namespace: the same issuer (and so byte-identical IAM resources) as releases before 0.2.0.
+    const irsa = new SelfHostedIrsa(CLUSTER, { signingKey: { publicKeyPems }, bucketNamespace: "global", bucketName: "bench-irsa-oidc", region: "us-west-2", webhook: { enabled: false } });
     const arns: pulumi.Output<string>[] = [];
     for (let i = 0; i < ROLES; i++) {
         const s = roleSpec(i);

@@ -8,6 +8,8 @@ export type { FromClusterArgs } from "./kubernetes/cluster-keys";
 export type { HostingArgs } from "./aws/hosting";
 export type { WebhookArgs, WebhookImage, WebhookToleration } from "./webhook/webhook-values";
 export { IrsaRole, rolePolicyArgs } from "./components/irsa-role";
+export { IrsaOidcProvider } from "./components/irsa-oidc-provider";
+export type { IrsaOidcProviderArgs } from "./components/irsa-oidc-provider";
 export type { IrsaRoleArgs, IrsaRoleCluster, RoleForOptions, PolicyDocumentObject, RolePolicy, RolePolicySet } from "./components/irsa-role";
 // Add-on policy presets (IrsaRole `addons`), also usable as plain functions returning the document.
 export { ADDON_NAMES, addonDefaults, addonPolicies, addonPolicy, EbsCsiDriverVolumeScope, LoadBalancerControllerScope } from "./aws/addons";
@@ -32,6 +34,7 @@ export type {
 // String choices of the args, as named enums (TypeScript callers may still pass the plain strings).
 export { KeyAlgorithm } from "./kubernetes/signing-key";
 export { HostingKind } from "./aws/hosting";
+export { BucketNamespace } from "./aws/bucket-namespace";
 export { CloudFrontPriceClass } from "./aws/cloudfront-settings";
 export { FailurePolicy, TolerationEffect, TolerationOperator } from "./webhook/webhook-values";
 export { SubjectMatch } from "./plans/irsa-role-args";

@@ -11,6 +11,7 @@ const { publishDocuments } = require("../src/components/aws/hosting") as typeof 
 const { createOidcProvider } = require("../src/components/aws/oidc-provider") as typeof import("../src/components/aws/oidc-provider");
 const { buildDiscoveryDocument, serializeDiscoveryDocument } = require("../src/oidc/discovery") as typeof import("../src/oidc/discovery");
 const { buildTrustPolicy } = require("../src/oidc/trust-policy") as typeof import("../src/oidc/trust-policy");
+const { readBack, sentToCloudFront } = require("./helpers/cloudfront-provider-model") as typeof import("./helpers/cloudfront-provider-model");
 
 type CloudFrontHosting = import("../src/components/aws/cloudfront-hosting").CloudFrontHosting;
 type Settings = import("../src/components/aws/cloudfront-hosting").CloudFrontHostingSettings;
@@ -29,10 +30,11 @@ const T = {
     record: "aws:route53/record:Record",
     oidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
 };
-// From the shared mocks: every distribution gets this name, zone and ARN.
-const CF_DOMAIN = "d111111abcdef8.cloudfront.net";
+// What the shared mocks answered for a program's distribution and certificate (they differ per name, as AWS's do).
+const answered = (type: string, name: string): Record<string, any> => resources.find((r) => r.type === type && r.name === name)!.state!;
+const cf = (program: string) => answered(T.distribution, `${program}-distribution`);
+const acmRecord = () => answered(T.certificate, "custom-certificate").domainValidationOptions[0];
 const CF_ZONE = "Z2FDTNDATAQYW2";
-const CF_ARN = `arn:aws:cloudfront::${ACCOUNT_ID}:distribution/EDFDVBD632BHDS5`;
 const CERT = `arn:aws:acm:us-east-1:${ACCOUNT_ID}:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b`;
 const ZONE = "Z0123456789ABCDEFGHIJ";
 const JWKS_PATH = "openid/v1/jwks";
@@ -89,9 +91,9 @@ describe("CloudFront hosting without a custom domain (defaults)", () => {
     });
 
     it("uses the distribution's name as the issuer, without a trailing slash", async () => {
-        assert.equal(p.issuer, `https://${CF_DOMAIN}`);
-        assert.equal(await promiseOf(p.hosting.distributionDomainName), CF_DOMAIN);
-        assert.equal(await promiseOf(p.hosting.distributionArn), CF_ARN);
+        assert.equal(p.issuer, `https://${cf("plain").domainName}`);
+        assert.equal(await promiseOf(p.hosting.distributionDomainName), cf("plain").domainName);
+        assert.equal(await promiseOf(p.hosting.distributionArn), cf("plain").arn);
         assert.equal(p.hosting.certificateArn, undefined);
     });
 
@@ -123,7 +125,7 @@ describe("CloudFront hosting without a custom domain (defaults)", () => {
                     Principal: { Service: "cloudfront.amazonaws.com" },
                     Action: "s3:GetObject",
                     Resource: ["arn:aws:s3:::plain-bucket-abc1234/.well-known/openid-configuration", "arn:aws:s3:::plain-bucket-abc1234/openid/v1/jwks"],
-                    Condition: { StringEquals: { "AWS:SourceArn": CF_ARN } },
+                    Condition: { StringEquals: { "AWS:SourceArn": cf("plain").arn } },
                 },
             ],
         });
@@ -170,7 +172,6 @@ describe("CloudFront hosting without a custom domain (defaults)", () => {
                 originId: "oidc-documents",
                 domainName: `plain-bucket-abc1234.s3.${REGION}.amazonaws.com`,
                 originAccessControlId: "plain-oac_id",
-                s3OriginConfig: { originAccessIdentity: "" },
             },
         ]);
         assert.deepEqual(d.defaultCacheBehavior, {
@@ -185,6 +186,18 @@ describe("CloudFront hosting without a custom domain (defaults)", () => {
         assert.deepEqual(d.viewerCertificate, { cloudfrontDefaultCertificate: true });
     });
 
+    it("sends no s3OriginConfig beside the OAC, so a refresh reads back what was sent (pulumi/pulumi-aws#6623)", () => {
+        const origin = one(p, T.distribution).inputs.origins[0];
+        assert.equal("s3OriginConfig" in origin, false);
+        // The provider still gives CloudFront the empty S3OriginConfig an OAC origin needs...
+        assert.deepEqual(sentToCloudFront(origin).S3OriginConfig, { OriginAccessIdentity: "" });
+        // ...and after a refresh the state equals the program's input: no update on the next `up`.
+        assert.deepEqual(readBack(origin), origin);
+        // The form this package sent before 0.2.0 does not settle: the read drops the empty block.
+        const old = { ...origin, s3OriginConfig: { originAccessIdentity: "" } };
+        assert.notDeepEqual(readBack(old), old);
+    });
+
     it("makes no certificate and no DNS records", () => {
         assert.equal(p.of(T.certificate).length, 0);
         assert.equal(p.of(T.validation).length, 0);
@@ -195,12 +208,12 @@ describe("CloudFront hosting without a custom domain (defaults)", () => {
         const objects = p.of(T.object);
         assert.deepEqual(objects.map((o) => o.inputs.key).sort(), [".well-known/openid-configuration", "openid/v1/jwks"]);
         const discovery = JSON.parse(objects.find((o) => o.name === "plain-discovery")!.inputs.content);
-        assert.equal(discovery.issuer, `https://${CF_DOMAIN}`);
-        assert.equal(discovery.jwks_uri, `https://${CF_DOMAIN}/openid/v1/jwks`);
+        assert.equal(discovery.issuer, `https://${cf("plain").domainName}`);
+        assert.equal(discovery.jwks_uri, `https://${cf("plain").domainName}/openid/v1/jwks`);
         const provider = one(p, T.oidcProvider);
-        assert.equal(provider.inputs.url, `https://${CF_DOMAIN}`);
-        const trust = buildTrustPolicy({ oidcProviderArn: `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${CF_DOMAIN}`, issuerUrl: p.issuer, namespace: "default", serviceAccount: "app" });
-        assert.deepEqual(Object.keys(trust.Statement[0].Condition!.StringEquals), [`${CF_DOMAIN}:sub`, `${CF_DOMAIN}:aud`]);
+        assert.equal(provider.inputs.url, `https://${cf("plain").domainName}`);
+        const trust = buildTrustPolicy({ oidcProviderArn: `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${cf("plain").domainName}`, issuerUrl: p.issuer, namespace: "default", serviceAccount: "app" });
+        assert.deepEqual(Object.keys(trust.Statement[0].Condition!.StringEquals), [`${cf("plain").domainName}:sub`, `${cf("plain").domainName}:aud`]);
     });
 
     it("waits for the bucket policy and the distribution before the OIDC provider", async () => {
@@ -245,12 +258,12 @@ describe("CloudFront hosting with a custom domain and a hosted zone", () => {
         assert.ok(!cert.provider, "no provider of its own: the region is per resource");
         const validation = one(p, T.validation);
         assert.deepEqual(validation.inputs, {
-            certificateArn: `arn:aws:acm:us-east-1:${ACCOUNT_ID}:certificate/custom-certificate`,
-            validationRecordFqdns: ["_x1.oidc.example.com"],
+            certificateArn: answered(T.certificate, "custom-certificate").arn,
+            validationRecordFqdns: [acmRecord().resourceRecordName.replace(/\.$/, "")],
             region: "us-east-1",
         });
         assert.ok(!validation.provider);
-        assert.equal(await promiseOf(p.hosting.certificateArn!), `arn:aws:acm:us-east-1:${ACCOUNT_ID}:certificate/custom-certificate`);
+        assert.equal(await promiseOf(p.hosting.certificateArn!), answered(T.certificate, "custom-certificate").arn);
     });
 
     it("writes the validation record ACM asked for, and alias A and AAAA records to the distribution", () => {
@@ -258,9 +271,9 @@ describe("CloudFront hosting with a custom domain and a hosted zone", () => {
         assert.deepEqual(records.map((r) => r.name).sort(), ["custom-alias-a", "custom-alias-aaaa", "custom-cert-validation-record"]);
         assert.deepEqual(records.find((r) => r.name === "custom-cert-validation-record")!.inputs, {
             zoneId: ZONE,
-            name: "_x1.oidc.example.com.",
+            name: acmRecord().resourceRecordName,
             type: "CNAME",
-            records: ["_x2.acm-validations.aws."],
+            records: [acmRecord().resourceRecordValue],
             ttl: 60,
             allowOverwrite: true,
         });
@@ -269,7 +282,7 @@ describe("CloudFront hosting with a custom domain and a hosted zone", () => {
                 zoneId: ZONE,
                 name: "oidc.example.com",
                 type,
-                aliases: [{ name: CF_DOMAIN, zoneId: CF_ZONE, evaluateTargetHealth: false }],
+                aliases: [{ name: cf("custom").domainName, zoneId: CF_ZONE, evaluateTargetHealth: false }],
             });
         }
     });
@@ -278,7 +291,7 @@ describe("CloudFront hosting with a custom domain and a hosted zone", () => {
         const d = one(p, T.distribution).inputs;
         assert.deepEqual(d.aliases, ["oidc.example.com"]);
         assert.deepEqual(d.viewerCertificate, {
-            acmCertificateArn: `arn:aws:acm:us-east-1:${ACCOUNT_ID}:certificate/custom-certificate`,
+            acmCertificateArn: answered(T.certificate, "custom-certificate").arn,
             sslSupportMethod: "sni-only",
             minimumProtocolVersion: "TLSv1.2_2021",
         });
@@ -293,7 +306,7 @@ describe("CloudFront hosting with a custom domain and a hosted zone", () => {
         assert.equal(one(p, T.bucket).inputs.region, "eu-central-1");
         assert.equal(one(p, T.accessBlock).inputs.region, "eu-central-1");
         const policy = JSON.parse(one(p, T.policy).inputs.policy);
-        assert.deepEqual(policy.Statement[0].Condition, { StringEquals: { "AWS:SourceArn": CF_ARN } });
+        assert.deepEqual(policy.Statement[0].Condition, { StringEquals: { "AWS:SourceArn": cf("custom").arn } });
         assert.deepEqual(policy.Statement[0].Principal, { Service: "cloudfront.amazonaws.com" });
         assert.equal(one(p, T.policy).inputs.region, "eu-central-1");
     });

@@ -44,7 +44,7 @@ describe("signingKey.fromCluster with the real kubectl against a fake API server
     it("reads the keys and the issuer through the component, with kubectl warnings on stderr", async () => {
         api.cluster.warnings = ["the kubeconfig's exec plugin is deprecated", "client-side throttling"];
         try {
-            const pems = await promiseOf(readClusterPublicKeys({ kubeconfig: api.kubeconfig, context: "fake" }, ISSUER, {}));
+            const pems = (await promiseOf(readClusterPublicKeys({ kubeconfig: api.kubeconfig, context: "fake" }, ISSUER, {}))).map((k) => k.pem);
             assert.equal(serializeJwks(buildJwks(pems)), serializeJwks(buildJwks([RSA, OTHER])));
             const commands = calls.filter((c) => c.token === "command:local:run").map((c) => String(c.inputs.command));
             assert.ok(commands.some((c) => c.includes("'get' '--raw' '/openid/v1/jwks' '--request-timeout=30s'")));

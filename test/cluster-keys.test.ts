@@ -8,7 +8,7 @@ import { callResults, calls, promiseOf, setupMocks } from "./helpers/pulumi-mock
 setupMocks();
 // Required after setMocks, as the mocks must be in place before resource modules load.
 const { buildJwks, serializeJwks, buildDiscoveryDocument, serializeDiscoveryDocument, readPublicKey } = require("../src/oidc") as typeof import("../src/oidc");
-const { publicKeyPemsFromJwks, checkClusterIssuer } = require("../src/oidc/jwks-import") as typeof import("../src/oidc/jwks-import");
+const { publicKeyPemsFromJwks, servedKeysFromJwks, checkClusterIssuer } = require("../src/oidc/jwks-import") as typeof import("../src/oidc/jwks-import");
 const { kubectlCommand, kubectlResult } = require("../src/kubernetes/cluster-keys") as typeof import("../src/kubernetes/cluster-keys");
 const { readClusterPublicKeys } = require("../src/components/kubernetes/cluster-keys") as typeof import("../src/components/kubernetes/cluster-keys");
 
@@ -26,9 +26,17 @@ describe("importing a cluster's JWKS", () => {
         assert.deepEqual(pems.map((p) => readPublicKey(p).kid), buildJwks([rsa, ec]).keys.map((k) => k.kid));
         assert.equal(serializeJwks(buildJwks(pems)), serializeJwks(buildJwks([rsa, ec])));
     });
-    it("refuses a kid that kube-apiserver would not have written", () => {
-        const forged = clusterJwks.replace(/"kid":"[^"]+"/, '"kid":"made-up"');
-        assert.throws(() => publicKeyPemsFromJwks(forged), /`jwks\.keys\[0\]\.kid` "made-up" differs from the kid kube-apiserver derives for this key/);
+    it("keeps the kid an external signer chose (KEP-740), and refuses one no API server serves", () => {
+        const signerKid = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
+        const signed = clusterJwks.replace(/"kid":"[^"]+"/, `"kid":"${signerKid}"`);
+        const served = servedKeysFromJwks(signed);
+        assert.deepEqual(served.map((k) => [k.kid, k.derivedKid]), [[signerKid, false], [buildJwks([ec]).keys[0].kid, true]]);
+        // Republished with the served kids, the JWKS is the cluster's, byte for byte (the legacy empty-kid copy aside).
+        const unsignedLegacy = serializeJwks(buildJwks([rsa, ec])).replace(/"kid":"[^"]+"/, `"kid":"${signerKid}"`);
+        assert.equal(serializeJwks(buildJwks(served.map((k) => k.pem), { keyIds: served.map((k) => k.kid) })), unsignedLegacy);
+        for (const bad of ["with space", "x".repeat(1025), "tab\t"]) {
+            assert.throws(() => servedKeysFromJwks(clusterJwks.replace(/"kid":"[^"]+"/, `"kid":${JSON.stringify(bad)}`)), /`jwks\.keys\[0\]\.kid` ".*" is not a key ID an API server serves \(1 to 1024 printable characters without spaces; KEP-740\)/);
+        }
     });
     it("refuses non-JSON and an empty set", () => {
         assert.throws(() => publicKeyPemsFromJwks("<html>"), /`jwks` \(6 bytes of text\) is not JSON\. Fix: /);
@@ -77,8 +85,8 @@ describe("reading keys from a running cluster (command:local:run mocked)", () =>
 
     it("reads /openid/v1/jwks and checks the discovery document", async () => {
         answer({ "/openid/v1/jwks": clusterJwks, "openid-configuration": clusterDiscovery(ISSUER) });
-        const pems = await promiseOf(readClusterPublicKeys({ kubeconfig: "/k/config", context: "prod" }, ISSUER, {}));
-        assert.equal(serializeJwks(buildJwks(pems)), serializeJwks(buildJwks([rsa, ec])));
+        const keys = await promiseOf(readClusterPublicKeys({ kubeconfig: "/k/config", context: "prod" }, ISSUER, {}));
+        assert.equal(serializeJwks(buildJwks(keys.map((k) => k.pem), { keyIds: keys.map((k) => k.kid) })), serializeJwks(buildJwks([rsa, ec])));
         const commands = calls.filter((c) => c.token === "command:local:run").map((c) => String(c.inputs.command));
         assert.ok(commands.some((c) => c.includes("'--kubeconfig=/k/config' '--context=prod' 'get' '--raw' '/openid/v1/jwks'")));
         assert.ok(commands.some((c) => c.includes("'/.well-known/openid-configuration'")));
@@ -86,8 +94,9 @@ describe("reading keys from a running cluster (command:local:run mocked)", () =>
 
     it("reads the EKS Anywhere <cluster>-sa secret", async () => {
         answer({ "mgmt-sa": Buffer.from(key("rsa3072.pkcs8.pem").replace(/[\s\S]*/, readPublicKey(key("rsa3072.pkcs8.pem")).spkiPem)).toString("base64"), "openid-configuration": clusterDiscovery(ISSUER) });
-        const pems = await promiseOf(readClusterPublicKeys({ eksAnywhereClusterName: "mgmt" }, ISSUER, {}));
-        assert.deepEqual(pems.map((p) => readPublicKey(p).kid), [readPublicKey(key("rsa3072.pkcs8.pem")).kid]);
+        const keys = await promiseOf(readClusterPublicKeys({ eksAnywhereClusterName: "mgmt" }, ISSUER, {}));
+        assert.deepEqual(keys.map((k) => readPublicKey(k.pem).kid), [readPublicKey(key("rsa3072.pkcs8.pem")).kid]);
+        assert.equal(keys[0].kid, undefined, "a key file's kid is derived");
         assert.ok(calls.some((c) => String(c.inputs.command).includes("'secret' 'mgmt-sa' '-n' 'eksa-system'")));
     });
 

@@ -68,7 +68,7 @@ describe("an existing IAM OIDC provider: the bucket outlives a destroy", () => {
     it("retains the bucket, whose name the provider and its roles still trust", async () => {
         const bucket = "ext-oidc";
         const arn = `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${bucket}.s3.eu-west-1.amazonaws.com`;
-        new SelfHostedIrsa("ext", { region: "eu-west-1", bucketName: bucket, existingOidcProviderArn: arn, signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
+        new SelfHostedIrsa("ext", { region: "eu-west-1", bucketNamespace: "global", bucketName: bucket, existingOidcProviderArn: arn, signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
         await drained();
         const request = requestOf(T.bucket, "ext-bucket");
         assert.equal(request.retainOnDelete, true);
@@ -81,12 +81,12 @@ describe("expectedIssuerUrl pins the issuer", () => {
     const ISSUER = "https://pinned-oidc.s3.eu-west-1.amazonaws.com";
     it("refuses a program whose issuer moved, before anything is registered, naming both URLs", async () => {
         const before = engineRequests.length;
-        assert.throws(() => new SelfHostedIrsa("moved", { region: "eu-west-1", bucketName: "other-oidc", expectedIssuerUrl: ISSUER }), {
+        assert.throws(() => new SelfHostedIrsa("moved", { region: "eu-west-1", bucketNamespace: "global", bucketName: "other-oidc", expectedIssuerUrl: ISSUER }), {
             name: "IrsaInputError",
             message:
                 "`expectedIssuerUrl` \"https://pinned-oidc.s3.eu-west-1.amazonaws.com\" is not the issuer this program would publish, \"https://other-oidc.s3.eu-west-1.amazonaws.com\" (a changed bucketName, region, hosting or domain moves the issuer, and the cluster's tokens and every trust policy name the old one). Fix: undo the change that moved the issuer; to move it on purpose, migrate (README, \"Adding IRSA to a running cluster\": list the old issuer in previousIssuers) and then set expectedIssuerUrl to the new URL",
         });
-        assert.throws(() => new SelfHostedIrsa("moved2", { region: "us-east-1", expectedIssuerUrl: ISSUER }), /is not the issuer this program would publish, "https:\/\/pinned-oidc\.s3\.us-east-1\.amazonaws\.com"/);
+        assert.throws(() => new SelfHostedIrsa("moved2", { region: "us-east-1", bucketNamespace: "global", expectedIssuerUrl: ISSUER }), /is not the issuer this program would publish, "https:\/\/pinned-oidc\.s3\.us-east-1\.amazonaws\.com"/);
         assert.throws(
             () => new SelfHostedIrsa("moved3", { hosting: { kind: "cloudfront", domainName: "oidc.example.com", hostedZoneId: "Z123" }, expectedIssuerUrl: ISSUER }),
             /is not the issuer this program would publish, "https:\/\/oidc\.example\.com"/,
@@ -96,7 +96,7 @@ describe("expectedIssuerUrl pins the issuer", () => {
         assert.equal(urnsOf("moved").length, 0);
     });
     it("names the bucket from the pinned S3 issuer when bucketName is unset, so an auto-named bucket keeps its name", async () => {
-        const c = new SelfHostedIrsa("pin", { region: "eu-west-1", expectedIssuerUrl: ISSUER, signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
+        const c = new SelfHostedIrsa("pin", { region: "eu-west-1", bucketNamespace: "global", expectedIssuerUrl: ISSUER, signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
         assert.equal(await promiseOf(c.issuerUrl), ISSUER);
         await drained();
         assert.equal(requestOf(T.bucket, "pin-bucket").object.bucket, "pinned-oidc");
@@ -111,7 +111,7 @@ describe("previousIssuers: adding IRSA to a running cluster without a 401", () =
     const OLD = "https://kubernetes.default.svc.cluster.local";
     let c: InstanceType<typeof SelfHostedIrsa>;
     before(() => {
-        c = new SelfHostedIrsa("mig", { region: "eu-west-1", bucketName: "mig-oidc", previousIssuers: [OLD], signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
+        c = new SelfHostedIrsa("mig", { region: "eu-west-1", bucketNamespace: "global", bucketName: "mig-oidc", previousIssuers: [OLD], signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
     });
     it("lists the new issuer first and the old one after it, as a repeated flag", async () => {
         assert.deepEqual(await promiseOf(c.apiServerArgs), {
@@ -131,7 +131,7 @@ describe("previousIssuers: adding IRSA to a running cluster without a 401", () =
     });
     it("refuses a previous issuer that is the new one, or not an issuer URL", () => {
         assert.throws(
-            () => new SelfHostedIrsa("mig2", { region: "eu-west-1", bucketName: "mig2-oidc", previousIssuers: ["https://mig2-oidc.s3.eu-west-1.amazonaws.com"] }),
+            () => new SelfHostedIrsa("mig2", { region: "eu-west-1", bucketNamespace: "global", bucketName: "mig2-oidc", previousIssuers: ["https://mig2-oidc.s3.eu-west-1.amazonaws.com"] }),
             { message: "`previousIssuers[0]` \"https://mig2-oidc.s3.eu-west-1.amazonaws.com\" is listed twice (or repeats the new issuer). Fix: list each old issuer once, without the new one" },
         );
         assert.throws(() => new SelfHostedIrsa("mig3", { region: "eu-west-1", previousIssuers: ["http://old.example.com"] }), /^IrsaInputError: `previousIssuers\[0\]` "http:\/\/old\.example\.com"/);
@@ -150,7 +150,7 @@ describe("derived names are valid for their service, for the longest legal input
         assert.equal(role.deleteBeforeReplace, false);
     });
     it("names the role itself when `<name>-role` plus the auto-name suffix passes 64, shortened with a hash past 64 (prod-cluster-irsa + monitoring + kube-prometheus-stack-operator)", async () => {
-        const irsa = new SelfHostedIrsa("prod-cluster-irsa", { region: "eu-west-1", bucketName: "prod-cluster-oidc", signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
+        const irsa = new SelfHostedIrsa("prod-cluster-irsa", { region: "eu-west-1", bucketNamespace: "global", bucketName: "prod-cluster-oidc", signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
         irsa.roleFor("monitoring", "kube-prometheus-stack-operator", "arn:aws:iam::aws:policy/ReadOnlyAccess");
         const longNs = "n".repeat(63);
         const longSa = `${"s".repeat(63)}.${"t".repeat(63)}.${"u".repeat(63)}.${"v".repeat(61)}`;
@@ -168,7 +168,7 @@ describe("derived names are valid for their service, for the longest legal input
         assert.match(longest, new RegExp(`^x-${"n".repeat(53)}-[0-9a-f]{8}$`));
     });
     it("never puts a wildcard into an IAM name, and tells two patterns apart", async () => {
-        const irsa = new SelfHostedIrsa("wc", { region: "eu-west-1", bucketName: "wc-oidc", signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
+        const irsa = new SelfHostedIrsa("wc", { region: "eu-west-1", bucketNamespace: "global", bucketName: "wc-oidc", signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
         irsa.roleFor("team-*", "*", "arn:aws:iam::aws:policy/ReadOnlyAccess", { subjectMatch: "wildcard" });
         irsa.roleFor("team-?", "*", "arn:aws:iam::aws:policy/ReadOnlyAccess", { subjectMatch: "wildcard" });
         await drained();
@@ -182,8 +182,8 @@ describe("derived names are valid for their service, for the longest legal input
     });
     it("names the CloudFront origin access control (64) and cache policy (128) validly for a long component name", async () => {
         const long = `edge.${"x".repeat(70)}`;
-        new SelfHostedIrsa(long, { region: "eu-west-1", bucketName: "edge-oidc", hosting: { kind: "cloudfront" }, signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
-        new SelfHostedIrsa("edge-short", { region: "eu-west-1", bucketName: "edge-short-oidc", hosting: { kind: "cloudfront" }, signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
+        new SelfHostedIrsa(long, { region: "eu-west-1", bucketNamespace: "global", bucketName: "edge-oidc", hosting: { kind: "cloudfront" }, signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
+        new SelfHostedIrsa("edge-short", { region: "eu-west-1", bucketNamespace: "global", bucketName: "edge-short-oidc", hosting: { kind: "cloudfront" }, signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
         await drained();
         const oac = requestOf("aws:cloudfront/originAccessControl:OriginAccessControl", `${long}-oac`).object.name as string;
         const cache = requestOf("aws:cloudfront/cachePolicy:CachePolicy", `${long}-cache-policy`).object.name as string;
@@ -205,7 +205,7 @@ describe("derived names are valid for their service, for the longest legal input
 
 describe("roleFor refuses an audience the component's provider does not list", () => {
     it("fails before anything is registered, like the webhook's token audience", async () => {
-        const irsa = new SelfHostedIrsa("aud", { region: "eu-west-1", bucketName: "aud-oidc", audiences: ["sts.amazonaws.com", "irsa.example.com"], signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
+        const irsa = new SelfHostedIrsa("aud", { region: "eu-west-1", bucketNamespace: "global", bucketName: "aud-oidc", audiences: ["sts.amazonaws.com", "irsa.example.com"], signingKey: { privateKeyPem: RSA }, webhook: { enabled: false } });
         assert.throws(() => irsa.roleFor("team-a", "reader", "arn:aws:iam::aws:policy/ReadOnlyAccess", { audience: "other" }), {
             name: "IrsaInputError",
             message:

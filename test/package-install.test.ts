@@ -7,6 +7,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { createPublicKey } from "node:crypto";
+import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "./helpers/plugin-host";
 
 const PKG = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
@@ -32,6 +34,9 @@ describe("npm pack → npm install into a fresh project", { timeout: 300_000 }, 
     let app: string;
     let packed: { path: string }[];
     let typeChecks: Promise<Record<string, Run>>;
+    let readmeTest: Promise<Run>;
+    let exampleRuns: Promise<Record<string, Run>>;
+    let userInstall: Promise<{ dir: string; install: Run }>;
 
     before(() => {
         work = fs.mkdtempSync(path.join(os.tmpdir(), "irsa-install-"));
@@ -51,6 +56,15 @@ describe("npm pack → npm install into a fresh project", { timeout: 300_000 }, 
         );
         typeChecks = startTypeChecks(app);
         typeChecks.catch(() => undefined); // awaited (and reported) by the tests
+        // README "Testing your own stack": its test file and command, against examples/s3-basic as the program.
+        readmeTest = startReadmeTest(app);
+        readmeTest.catch(() => undefined);
+        // Every TypeScript example compiled as its README's `npm install` leaves it, then run under the testing mocks.
+        exampleRuns = startExampleRuns(app);
+        exampleRuns.catch(() => undefined);
+        // One example installed exactly as its README says: the tarball copied beside it, `npm install`.
+        userInstall = startUserInstall(work);
+        userInstall.catch(() => undefined);
     });
     after(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -76,8 +90,8 @@ describe("npm pack → npm install into a fresh project", { timeout: 300_000 }, 
         const r = run(process.execPath, ["program.mjs"], app);
         assert.equal(r.status, 0, r.stderr);
         const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
-        assert.match(out.issuerUrl, /^https:\/\/irsa-demo-bucket\.s3\.eu-west-1\.amazonaws\.com$/);
-        assert.equal(out.oidcProviderArn, "arn:aws:iam::123456789012:oidc-provider/irsa-demo-bucket.s3.eu-west-1.amazonaws.com");
+        assert.match(out.issuerUrl, /^https:\/\/irsa-demo-bucket-123456789012-eu-west-1-an\.s3\.eu-west-1\.amazonaws\.com$/);
+        assert.equal(out.oidcProviderArn, "arn:aws:iam::123456789012:oidc-provider/irsa-demo-bucket-123456789012-eu-west-1-an.s3.eu-west-1.amazonaws.com");
         assert.equal(out.roleArn, "arn:aws:iam::123456789012:role/apps-reader");
         assert.equal(out.privateKeyIsSecret, true);
         assert.equal(out.packageVersion, PKG.version);
@@ -127,6 +141,106 @@ describe("npm pack → npm install into a fresh project", { timeout: 300_000 }, 
         const r = (await typeChecks).node;
         assert.equal(r.status, 0, r.stdout + r.stderr);
     });
+
+    it("one copy of @pulumi/pulumi in the user's tree (a peer dependency): npm ls, and on disk", async () => {
+        for (const dir of [app, (await userInstall).dir]) {
+            const ls = spawnSync("npm", ["ls", "@pulumi/pulumi", "--all", "--parseable"], { cwd: dir, encoding: "utf8" });
+            assert.equal(ls.status, 0, ls.stdout + ls.stderr);
+            const paths = [...new Set(ls.stdout.split("\n").filter((l) => l.trim() !== ""))];
+            assert.deepEqual(paths, [path.join(dir, "node_modules", "@pulumi", "pulumi")], dir);
+            assert.deepEqual(copiesOnDisk(path.join(dir, "node_modules"), "@pulumi/pulumi"), [path.join(dir, "node_modules", "@pulumi", "pulumi")]);
+        }
+        const installed = JSON.parse(fs.readFileSync(path.join(app, "node_modules", "selfhosted-irsa", "package.json"), "utf8"));
+        assert.equal(installed.peerDependencies["@pulumi/pulumi"], PKG.peerDependencies["@pulumi/pulumi"]);
+        assert.equal(installed.dependencies["@pulumi/pulumi"], undefined, "not a dependency: npm would nest a second copy beside an older one");
+    });
+
+    it("an example installs exactly as its README says (the tarball beside it, npm install)", async () => {
+        const { dir, install } = await userInstall;
+        assert.equal(install.status, 0, install.stdout + install.stderr);
+        const installed = JSON.parse(fs.readFileSync(path.join(dir, "node_modules", "selfhosted-irsa", "package.json"), "utf8"));
+        assert.equal(installed.version, PKG.version);
+    });
+
+    it("README \"Testing your own stack\": its test, with its command, passes against the installed package", async () => {
+        const r = await readmeTest;
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /^# pass 3$/m, r.stdout);
+        assert.match(r.stdout, /^# fail 0$/m);
+    });
+
+    it("every TypeScript example has a README with the exact commands and every setting its program requires", () => {
+        for (const example of TS_EXAMPLES) {
+            const dir = path.join(EXAMPLES, example);
+            const readme = fs.readFileSync(path.join(dir, "README.md"), "utf8");
+            for (const command of [
+                `git clone ${PKG.repository.url.replace(/^git\+/, "")}`,
+                "npm ci && npm pack",
+                `cp ${TARBALL} examples/${example}/ && cd examples/${example}`,
+                "npm install\n",
+                "pulumi stack init ",
+                "pulumi up\n",
+            ]) {
+                assert.ok(readme.includes(command), `examples/${example}/README.md lacks \`${command.trim()}\``);
+            }
+            const settings = exampleSettings(example);
+            assert.ok("aws:region" in settings.config, `examples/${example}: no aws:region set`);
+            const source = fs.readFileSync(path.join(dir, "index.ts"), "utf8");
+            for (const [, key] of source.matchAll(/config\.require(?:Secret|Object|Number|Boolean)?\("([^"]+)"\)/g)) {
+                assert.ok(`${settings.project}:${key}` in settings.config, `examples/${example} requires ${key}, which its README does not set`);
+            }
+        }
+    });
+
+    it("every TypeScript example runs under the testing mocks with its README's settings, and gives what it says", async () => {
+        const runs = await exampleRuns;
+        const out = (example: string) => {
+            const r = runs[example];
+            assert.equal(r.status, 0, `examples/${example}:\n${r.stdout}\n${r.stderr}`);
+            return JSON.parse(r.stdout.trim().split("\n").pop()!) as { exports: Record<string, any>; trustStatements: Record<string, number> };
+        };
+        assert.deepEqual(Object.keys(runs).sort(), [...TS_EXAMPLES].sort());
+        const basic = out("s3-basic").exports;
+        assert.match(basic.issuerUrl, /^https:\/\/cluster-irsa-[0-9a-f]{8}-123456789012-eu-west-1-an\.s3\.eu-west-1\.amazonaws\.com$/);
+        assert.deepEqual(basic.apiServerArgs["service-account-issuer"], [basic.issuerUrl]);
+        assert.match(basic.talosSecretPatch, /serviceAccount:/);
+        assert.equal(out("cloudfront-custom-domain").exports.issuerUrl, "https://oidc.example.com");
+        const multi = out("multi-cluster");
+        assert.equal(multi.exports.roleArns.length, 1);
+        assert.equal(multi.trustStatements["ledger-role"], 2, "the ledger role trusts both clusters");
+        const consumer = out("consumer").exports;
+        assert.match(consumer.readerRoleArn, /^arn:aws:iam::123456789012:role\/billing-reader-role-/);
+        assert.equal(consumer.readerServiceAccount, "billing/reader");
+        const cross = out("cross-account").exports;
+        assert.match(cross.billingOidcProviderArn, /^arn:aws:iam::222233334444:oidc-provider\/prod-oidc\.s3\.eu-west-1\.amazonaws\.com$/);
+        assert.match(cross.costExporterRoleArn, /^arn:aws:iam::222233334444:role\/cost-exporter-role-/);
+        assert.match(cross.reportsRoleArn, /^arn:aws:iam::123456789012:role\/reports-writer-role-/);
+    });
+
+    it("the CLI's start-up: the bin run directly costs about what `node -e 0` does; through npx, npx's own start-up comes on top", (t) => {
+        const pub = path.join(work, "sa.pub");
+        fs.writeFileSync(pub, createPublicKey(fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", "keys", "rsa2048.pkcs8.pem"))).export({ type: "spki", format: "pem" }));
+        const commands: Record<string, [string, string[]]> = {
+            "node -e 0": [process.execPath, ["-e", "0"]],
+            "node_modules/.bin/selfhosted-irsa jwks": [path.join(app, "node_modules", ".bin", "selfhosted-irsa"), ["jwks", "--key", pub]],
+            "npx selfhosted-irsa jwks": ["npx", ["--no-install", "selfhosted-irsa", "jwks", "--key", pub]],
+        };
+        const times: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+        // Alternating rounds, so a change of load on the machine hits all three alike.
+        for (let round = 0; round < 5; round++) {
+            for (const [label, [cmd, args]] of Object.entries(commands)) {
+                const start = process.hrtime.bigint();
+                const r = spawnSync(cmd, args, { cwd: app, encoding: "utf8", env: { ...process.env, npm_config_update_notifier: "false" } });
+                times[label].push(Number(process.hrtime.bigint() - start) / 1e9);
+                assert.equal(r.status, 0, `${label}: ${r.stderr}`);
+            }
+        }
+        const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+        const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+        t.diagnostic(`medians of 5 alternating rounds (s): ${JSON.stringify(m)}`);
+        assert.ok(m["node_modules/.bin/selfhosted-irsa jwks"] < m["npx selfhosted-irsa jwks"], "npx adds its own start-up");
+        assert.ok(m["node_modules/.bin/selfhosted-irsa jwks"] < 3 * m["node -e 0"] + 0.3, "the direct bin stays close to a bare node start");
+    });
 });
 
 interface Run {
@@ -161,9 +275,9 @@ function startTypeChecks(app: string): Promise<Record<string, Run>> {
     return Promise.all(checks.map(async ([name, p]) => [name, await p] as const)).then(Object.fromEntries);
 }
 
-function runAsync(cmd: string, args: string[], cwd: string): Promise<Run> {
+function runAsync(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Run> {
     return new Promise((resolve) => {
-        execFile(cmd, args, { cwd, encoding: "utf8", maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+        execFile(cmd, args, { cwd, env, encoding: "utf8", maxBuffer: 16 << 20, timeout: 240_000 }, (err, stdout, stderr) =>
             resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
     });
@@ -179,6 +293,10 @@ function writeTsconfig(dir: string, options: Record<string, string>, files: stri
 const TS_CONSUMER = `import * as pulumi from "@pulumi/pulumi";
 import { IrsaRole, SelfHostedIrsa, buildJwks } from "selfhosted-irsa";
 import type { IrsaRoleArgs, SelfHostedIrsaArgs } from "selfhosted-irsa";
+import { setIrsaMocks, valueOf } from "selfhosted-irsa/testing";
+import type { IrsaMocks } from "selfhosted-irsa/testing";
+export const mocks: () => IrsaMocks = () => setIrsaMocks({ region: "eu-west-1" });
+export const value: Promise<string> = valueOf(pulumi.output("x"));
 
 const args: SelfHostedIrsaArgs = { hosting: { kind: "s3" }, signingKey: { algorithm: "ECDSA" } };
 const irsa = new SelfHostedIrsa("irsa", args);
@@ -234,7 +352,7 @@ pulumi.runtime.setMocks({
 const { SelfHostedIrsa, IrsaRole, buildJwks } = require("selfhosted-irsa");
 const esm = await import("selfhosted-irsa");
 const esmSameAsCjs = { SelfHostedIrsa: esm.SelfHostedIrsa === SelfHostedIrsa, IrsaRole: esm.IrsaRole === IrsaRole, buildJwks: esm.buildJwks === buildJwks };
-const irsa = new SelfHostedIrsa("demo", { bucketName: "irsa-demo-bucket", region: "eu-west-1", webhook: { enabled: false } });
+const irsa = new SelfHostedIrsa("demo", { bucketName: "irsa-demo-bucket-123456789012-eu-west-1-an", region: "eu-west-1", webhook: { enabled: false } });
 const role = new IrsaRole("reader", {
     oidcProviderArn: irsa.oidcProviderArn,
     issuerUrl: irsa.issuerUrl,
@@ -248,3 +366,119 @@ pulumi.all([irsa.issuerUrl, irsa.oidcProviderArn, role.roleArn, pulumi.isSecret(
     console.log(JSON.stringify({ issuerUrl, oidcProviderArn, roleArn, privateKeyIsSecret, packageVersion, esmSameAsCjs }));
 });
 `;
+
+/** Every installed copy of a package under a node_modules tree (nested ones included). */
+function copiesOnDisk(nodeModules: string, pkg: string): string[] {
+    const found: string[] = [];
+    const walk = (dir: string) => {
+        if (fs.existsSync(path.join(dir, pkg, "package.json"))) found.push(path.join(dir, pkg));
+        for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
+            if (!entry.isDirectory() || entry.name === ".bin") continue;
+            const inner = entry.name.startsWith("@") ? fs.readdirSync(path.join(dir, entry.name)).map((n) => path.join(dir, entry.name, n)) : [path.join(dir, entry.name)];
+            for (const p of inner) walk(path.join(p, "node_modules"));
+        }
+    };
+    walk(nodeModules);
+    return found;
+}
+
+/** The first ```ts block of a README section. */
+function readmeBlock(heading: string): string {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf(`## ${heading}\n`));
+    const block = /```ts\n([\s\S]*?)```/.exec(section);
+    assert.ok(block, `README "${heading}" has no ts block`);
+    return block[1];
+}
+
+/** README "Testing your own stack": its file next to examples/s3-basic's program, run with the command it gives. */
+async function startReadmeTest(app: string): Promise<Run> {
+    const dir = path.join(app, "readme-test");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.copyFileSync(path.join(EXAMPLES, "s3-basic", "index.ts"), path.join(dir, "index.ts"));
+    const test = readmeBlock("Testing your own stack");
+    fs.writeFileSync(path.join(dir, "index.test.ts"), test);
+    const command = /^\/\/\s+(npx tsc .*)$/m.exec(test);
+    assert.ok(command, "the README's test names its command");
+    // Not as a child of this test run: node --test reports to a parent runner instead of stdout when it sees one.
+    const { NODE_TEST_CONTEXT: _parent, ...env } = process.env;
+    return runAsync("sh", ["-c", command[1]], dir, env);
+}
+
+interface ExampleSettings {
+    project: string;
+    stack: string;
+    config: Record<string, string>;
+}
+
+/** The settings an example's README gives: `pulumi stack init`, its Pulumi.<stack>.yaml, `pulumi config set` lines. */
+function exampleSettings(example: string): ExampleSettings {
+    const dir = path.join(EXAMPLES, example);
+    const readme = fs.readFileSync(path.join(dir, "README.md"), "utf8");
+    const project = String(parseYaml(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")).name);
+    const stack = /pulumi stack init (\S+)/.exec(readme)?.[1] ?? "dev";
+    const key = (k: string) => (k.includes(":") ? k : `${project}:${k}`);
+    const config: Record<string, string> = {};
+    const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
+    if (fs.existsSync(stackFile)) {
+        for (const [k, v] of Object.entries(parseYaml(fs.readFileSync(stackFile, "utf8")).config ?? {})) config[key(k)] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    for (const [, k, raw] of readme.matchAll(/^pulumi config set (?:--secret )?(\S+) (.+?)(?:\s+#.*)?$/gm)) {
+        // A kubeconfig read from a file ("$(cat ...)") stands in as a minimal one: nothing connects under mocks.
+        config[key(k)] = raw.startsWith('"$(') ? "apiVersion: v1\nkind: Config\n" : raw.replace(/^'(.*)'$/, "$1").replace(/^"(.*)"$/, "$1");
+    }
+    return { project, stack, config };
+}
+
+// Runs a compiled example under selfhosted-irsa/testing, with the outputs of every stack its settings name.
+const EXAMPLE_RUNNER = `
+const { setIrsaMocks, valueOf } = require("selfhosted-irsa/testing");
+const settings = JSON.parse(process.env.IRSA_EXAMPLE);
+const stackOutputs = {};
+for (const value of Object.values(settings.config)) {
+    for (const [name] of value.matchAll(/[\\w-]+\\/[\\w-]+\\/[\\w-]+/g)) {
+        const host = name.split("/").pop() + "-oidc.s3.eu-west-1.amazonaws.com";
+        stackOutputs[name] = { oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/" + host, issuerUrl: "https://" + host };
+    }
+}
+const mocks = setIrsaMocks({ ...settings, stackOutputs });
+const program = require(process.argv[2]);
+(async () => {
+    const exports = {};
+    for (const [name, value] of Object.entries(program)) exports[name] = await valueOf(value);
+    await mocks.settled();
+    const trustStatements = Object.fromEntries(mocks.ofType("aws:iam/role:Role").map((r) => [r.name, JSON.parse(r.inputs.assumeRolePolicy).Statement.length]));
+    console.log(JSON.stringify({ exports, trustStatements }));
+})();
+`;
+
+/** Compiles every TypeScript example (CommonJS) inside the app, then runs each under the mocks in its own process. */
+async function startExampleRuns(app: string): Promise<Record<string, Run>> {
+    const dir = path.join(app, "examples-run");
+    for (const example of TS_EXAMPLES) {
+        fs.mkdirSync(path.join(dir, example), { recursive: true });
+        fs.copyFileSync(path.join(EXAMPLES, example, "index.ts"), path.join(dir, example, "index.ts"));
+    }
+    const tsc = path.join(app, "node_modules", "typescript", "bin", "tsc");
+    const compiled = await runAsync(process.execPath, [tsc, "--outDir", path.join(dir, "build"), "--rootDir", dir, "--module", "commonjs", "--target", "es2022", "--esModuleInterop", "--skipLibCheck", "--types", "node", ...TS_EXAMPLES.map((e) => path.join(dir, e, "index.ts"))], app);
+    assert.equal(compiled.status, 0, compiled.stdout + compiled.stderr);
+    fs.writeFileSync(path.join(dir, "runner.js"), EXAMPLE_RUNNER);
+    const runs = await Promise.all(
+        TS_EXAMPLES.map(async (example) => {
+            const env = { ...process.env, IRSA_EXAMPLE: JSON.stringify(exampleSettings(example)) };
+            return [example, await runAsync(process.execPath, [path.join(dir, "runner.js"), path.join(dir, "build", example, "index.js")], app, env)] as const;
+        }),
+    );
+    return Object.fromEntries(runs);
+}
+
+/** examples/s3-basic copied out with the tarball beside it, and `npm install` as its README says. */
+async function startUserInstall(work: string): Promise<{ dir: string; install: Run }> {
+    const dir = path.join(work, "s3-basic");
+    fs.mkdirSync(dir);
+    for (const file of ["index.ts", "package.json", "Pulumi.yaml"]) fs.copyFileSync(path.join(EXAMPLES, "s3-basic", file), path.join(dir, file));
+    fs.copyFileSync(path.join(work, TARBALL), path.join(dir, TARBALL));
+    // --ignore-scripts: @pulumi/kubernetes' install script would fetch its plugin with the Pulumi CLI (not here).
+    const install = await runAsync("npm", ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund"], dir, { ...process.env, npm_config_update_notifier: "false" });
+    return { dir, install };
+}

@@ -48,11 +48,11 @@ describe("constructing through the component provider (what other languages get)
         provider = irsaProvider();
         // A YAML or Python program passes the key as a plain string unless its author wrapped it.
         withKey = await construct(provider, "yaml-irsa", "selfhosted-irsa:index:SelfHostedIrsa", {
-            bucketName: "irsa-from-yaml",
+            bucketName: "irsa-from-yaml-123456789012-us-west-2-an",
             signingKey: { privateKeyPem: PRIVATE_PEM },
             webhook: { enabled: false },
         });
-        generated = await construct(provider, "py-irsa", "selfhosted-irsa:index:SelfHostedIrsa", { bucketName: "irsa-from-python", webhook: { enabled: false } });
+        generated = await construct(provider, "py-irsa", "selfhosted-irsa:index:SelfHostedIrsa", { webhook: { enabled: false } });
         role = await construct(provider, "py-role", "selfhosted-irsa:index:IrsaRole", {
             oidcProviderArn: withKey.oidcProviderArn,
             issuerUrl: withKey.issuerUrl,
@@ -68,9 +68,9 @@ describe("constructing through the component provider (what other languages get)
     });
 
     it("SelfHostedIrsa's outputs arrive with their values", () => {
-        const issuer = `https://irsa-from-yaml.s3.${REGION}.amazonaws.com`;
+        const issuer = `https://irsa-from-yaml-123456789012-us-west-2-an.s3.${REGION}.amazonaws.com`;
         assert.equal(withKey.issuerUrl, issuer);
-        assert.equal(withKey.oidcProviderArn, `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/irsa-from-yaml.s3.${REGION}.amazonaws.com`);
+        assert.equal(withKey.oidcProviderArn, `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/irsa-from-yaml-123456789012-us-west-2-an.s3.${REGION}.amazonaws.com`);
         assert.equal(JSON.parse(withKey.discoveryDocument).issuer, issuer);
         assert.equal(JSON.parse(withKey.jwks).keys.length, 1);
         assert.deepEqual(withKey.keyIds, [JSON.parse(withKey.jwks).keys[0].kid]);
@@ -107,7 +107,7 @@ describe("constructing through the component provider (what other languages get)
         assert.equal(role.serviceAccountName, "reader");
         const statement = JSON.parse(role.trustPolicy).Statement[0];
         assert.equal(statement.Principal.Federated, withKey.oidcProviderArn);
-        assert.equal(statement.Condition.StringEquals[`irsa-from-yaml.s3.${REGION}.amazonaws.com:sub`], "system:serviceaccount:apps:reader");
+        assert.equal(statement.Condition.StringEquals[`irsa-from-yaml-123456789012-us-west-2-an.s3.${REGION}.amazonaws.com:sub`], "system:serviceaccount:apps:reader");
         const attachments = ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment", (n) => n.startsWith("py-role"));
         assert.deepEqual(attachments.map((a) => a.inputs.policyArn), ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]);
     });

@@ -14,6 +14,7 @@ import { applyOverlay, expectedSchemaText, inferredSchema, readOverlay } from ".
 const PACKAGE_VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).version;
 const SELF_HOSTED_IRSA = "selfhosted-irsa:index:SelfHostedIrsa";
 const IRSA_ROLE = "selfhosted-irsa:index:IrsaRole";
+const IRSA_OIDC_PROVIDER = "selfhosted-irsa:index:IrsaOidcProvider";
 
 describe("the package as a Pulumi plugin (run-plugin + gRPC)", { timeout: 180_000 }, () => {
     let plugin: RunningPlugin;
@@ -98,12 +99,22 @@ describe("the package as a Pulumi plugin (run-plugin + gRPC)", { timeout: 180_00
         assert.equal(s.version, PACKAGE_VERSION);
     });
 
-    it("both components are resources of the index module", () => {
+    it("the three components are resources of the index module", () => {
         const s = theSchema();
-        assert.deepEqual(Object.keys(s.resources).sort(), [IRSA_ROLE, SELF_HOSTED_IRSA]);
-        for (const token of [IRSA_ROLE, SELF_HOSTED_IRSA]) {
+        assert.deepEqual(Object.keys(s.resources).sort(), [IRSA_OIDC_PROVIDER, IRSA_ROLE, SELF_HOSTED_IRSA]);
+        for (const token of [IRSA_OIDC_PROVIDER, IRSA_ROLE, SELF_HOSTED_IRSA]) {
             assert.equal(s.resources[token].isComponent, true, token);
         }
+    });
+
+    it("IrsaOidcProvider: issuerUrl required, audiences/thumbprints/tags/protectIdentity optional, outputs arn and issuerUrl", () => {
+        const r = theSchema().resources[IRSA_OIDC_PROVIDER];
+        assert.deepEqual(Object.keys(r.inputProperties ?? {}).sort(), ["audiences", "issuerUrl", "protectIdentity", "tags", "thumbprints"]);
+        assert.deepEqual(r.requiredInputs, ["issuerUrl"]);
+        assert.equal((r.inputProperties!.protectIdentity as { plain?: boolean }).plain, true);
+        assert.deepEqual(Object.keys(r.properties ?? {}).sort(), ["arn", "issuerUrl"]);
+        assert.deepEqual([...(r.required ?? [])].sort(), ["arn", "issuerUrl"]);
+        assert.match(String((r.inputProperties!.audiences as { description?: string }).description), /Default: \["sts\.amazonaws\.com"\]/);
     });
 
     it("SelfHostedIrsa's outputs are exactly its public readonly fields (no private state published)", () => {

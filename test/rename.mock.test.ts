@@ -14,7 +14,7 @@ const { key, settleAll } = require("./helpers/irsa-program") as typeof import(".
 
 describe("renaming SelfHostedIrsa with an alias", () => {
     it("sends, for every child of the renamed component, an alias equal to its URN under the old name", async () => {
-        const args = { region: "eu-west-1", bucketName: "rename-oidc", signingKey: { privateKeyPem: key("rsa2048.pkcs8.pem") } };
+        const args = { region: "eu-west-1", bucketNamespace: "global" as const, bucketName: "rename-oidc", signingKey: { privateKeyPem: key("rsa2048.pkcs8.pem") } };
         const old = new SelfHostedIrsa("cluster-irsa", args);
         old.roleFor("team-a", "reader", "arn:aws:iam::aws:policy/ReadOnlyAccess");
         await settleAll();

@@ -22,7 +22,7 @@ describe("signingKey.fromCluster", () => {
             }
             return { stdout: serializeDiscoveryDocument(buildDiscoveryDocument({ issuer, jwks: buildJwks([rsa, ec]) })) };
         };
-        const irsa = new SelfHostedIrsa("live", { bucketName: "live-cluster", signingKey: { fromCluster: { kubeconfig: "/etc/kube/admin.conf" } }, webhook: { enabled: false } });
+        const irsa = new SelfHostedIrsa("live", { bucketNamespace: "global", bucketName: "live-cluster", signingKey: { fromCluster: { kubeconfig: "/etc/kube/admin.conf" } }, webhook: { enabled: false } });
         out = await outputsOf(irsa);
     });
     it("publishes the cluster's JWKS byte-for-byte and its discovery document", () => {

@@ -58,7 +58,7 @@ describe("SelfHostedIrsa validation: exact messages, nothing registered", () => 
 
     it("bucket names, and a component name that cannot be auto-named", () => {
         rejects(bad("dot"), { bucketName: "oidc.example.com" }, "`bucketName` \"oidc.example.com\" contains a dot: the issuer is https://<bucket>.s3.<region>.amazonaws.com and S3's wildcard TLS certificate covers one DNS label, so STS could not fetch the documents. Fix: use hyphens instead: \"oidc-example-com\"");
-        rejects("my.cluster", {}, "`name` \"my.cluster\" cannot name the S3 bucket: the auto-name prefix \"my.cluster-bucket\" contains a dot: the issuer is https://<bucket>.s3.<region>.amazonaws.com and S3's wildcard TLS certificate covers one DNS label, so STS could not fetch the documents. Fix: pass `bucketName` explicitly, or rename the component (use hyphens instead: \"my-cluster-bucket\")");
+        rejects("my.cluster", { bucketNamespace: "global" }, "`name` \"my.cluster\" cannot name the S3 bucket: the auto-name prefix \"my.cluster-bucket\" contains a dot: the issuer is https://<bucket>.s3.<region>.amazonaws.com and S3's wildcard TLS certificate covers one DNS label, so STS could not fetch the documents. Fix: pass `bucketName` explicitly, or rename the component (use hyphens instead: \"my-cluster-bucket\")");
         names.push("my.cluster");
     });
     it("signing key combinations and sizes", () => {
@@ -101,7 +101,7 @@ describe("SelfHostedIrsa validation: exact messages, nothing registered", () => 
         rejects(bad("arn"), { existingOidcProviderArn: "arn:aws:iam::123:oidc-provider/x" }, "`existingOidcProviderArn` \"arn:aws:iam::123:oidc-provider/x\" is not an IAM OIDC provider ARN (arn:aws:iam::<12-digit account>:oidc-provider/<issuer host>). Fix: pass the `oidcProviderArn` output of SelfHostedIrsa, or the ARN shown by `aws iam list-open-id-connect-providers`");
         rejects(
             bad("arn-host"),
-            { bucketName: "b-oidc", region: "us-west-2", existingOidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/other.example.com" },
+            { bucketName: "b-oidc", bucketNamespace: "global", region: "us-west-2", existingOidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/other.example.com" },
             "`existingOidcProviderArn` \"arn:aws:iam::123456789012:oidc-provider/other.example.com\" names the provider for \"other.example.com\", not for the issuer \"b-oidc.s3.us-west-2.amazonaws.com\". Fix: pass the ARN of the provider registered for this issuer, or leave it unset to create one",
         );
     });

@@ -35,7 +35,7 @@ describe("generated signing key (default)", () => {
         assert.equal(out.privateKeyPem, pem);
     });
     it("publishes the generated key's public half, as the core would", () => {
-        const issuer = `https://gen-bucket-abc1234.s3.${REGION}.amazonaws.com`;
+        const issuer = `https://gen-2aab6ff1-123456789012-${REGION}-an.s3.${REGION}.amazonaws.com`;
         const jwks = buildJwks([pem]);
         assert.equal(only(T.object, "gen-jwks").inputs.content, serializeJwks(jwks));
         assert.equal(only(T.object, "gen-discovery").inputs.content, serializeDiscoveryDocument(buildDiscoveryDocument({ issuer, jwks })));
@@ -63,7 +63,7 @@ describe("generated ECDSA key and rsaBits", () => {
 describe("public keys only, extra keys, every S3 option, webhook off", () => {
     const rsa = key("rsa4096.spki.pem");
     const ec = key("ec-p256.spki.pem");
-    const ISSUER = "https://my-cluster-oidc.s3.eu-west-1.amazonaws.com";
+    const ISSUER = "https://my-cluster-oidc-123456789012-eu-west-1-an.s3.eu-west-1.amazonaws.com";
     const THUMB = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280";
     let out: Outputs;
     let component: InstanceType<typeof SelfHostedIrsa>;
@@ -72,7 +72,7 @@ describe("public keys only, extra keys, every S3 option, webhook off", () => {
             signingKey: { publicKeyPems: [rsa] },
             additionalPublicKeyPems: [ec],
             legacyEmptyKid: true,
-            bucketName: "my-cluster-oidc",
+            bucketName: "my-cluster-oidc-123456789012-eu-west-1-an",
             region: "eu-west-1",
             jwksPath: "keys/jwks.json",
             forceDestroy: true,
@@ -89,7 +89,7 @@ describe("public keys only, extra keys, every S3 option, webhook off", () => {
     });
     it("names the bucket and puts every S3 resource in the given region", () => {
         const bucket = only(T.bucket, "pub-bucket");
-        assert.equal(bucket.inputs.bucket, "my-cluster-oidc");
+        assert.equal(bucket.inputs.bucket, "my-cluster-oidc-123456789012-eu-west-1-an");
         assert.equal(bucket.inputs.forceDestroy, true);
         for (const type of [T.bucket, T.ownership, T.accessBlock, T.policy, T.object]) {
             for (const r of childrenOf("pub", type)) {
@@ -116,8 +116,8 @@ describe("public keys only, extra keys, every S3 option, webhook off", () => {
     it("grants public read on exactly the two configured keys", () => {
         const policy = JSON.parse(only(T.policy, "pub-policy").inputs.policy);
         assert.deepEqual(policy.Statement[0].Resource, [
-            "arn:aws:s3:::my-cluster-oidc/.well-known/openid-configuration",
-            "arn:aws:s3:::my-cluster-oidc/keys/jwks.json",
+            "arn:aws:s3:::my-cluster-oidc-123456789012-eu-west-1-an/.well-known/openid-configuration",
+            "arn:aws:s3:::my-cluster-oidc-123456789012-eu-west-1-an/keys/jwks.json",
         ]);
     });
     it("gives the provider every audience and the thumbprints", () => {
@@ -136,7 +136,9 @@ describe("an existing IAM OIDC provider", () => {
         out = await outputsOf(
             new SelfHostedIrsa("reuse", {
                 signingKey: { privateKeyPem: key("rsa2048.pkcs1.pem") },
+                // A bucket made before 0.2.0, in the global namespace, whose provider is already registered.
                 bucketName: "shared-oidc",
+                bucketNamespace: "global",
                 region: REGION,
                 existingOidcProviderArn: ARN,
                 webhook: { enabled: false },

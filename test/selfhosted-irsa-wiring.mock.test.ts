@@ -17,7 +17,7 @@ describe("cluster wiring outputs", () => {
     const issuer = `https://wired.s3.${REGION}.amazonaws.com`;
     let irsa: InstanceType<typeof SelfHostedIrsa>;
     before(() => {
-        irsa = new SelfHostedIrsa("wired", { bucketName: "wired", signingKey: { privateKeyPem: rsa }, additionalPublicKeyPems: [readPublicKey(old).spkiPem], webhook: { enabled: false } });
+        irsa = new SelfHostedIrsa("wired", { bucketNamespace: "global", bucketName: "wired", signingKey: { privateKeyPem: rsa }, additionalPublicKeyPems: [readPublicKey(old).spkiPem], webhook: { enabled: false } });
     });
     it("gives every distribution's YAML, equal to the CLI's, with every published key as verification key", async () => {
         const configs = await promiseOf(irsa.clusterConfigs);

@@ -16,8 +16,10 @@ type Outputs = import("./helpers/irsa-program").ResolvedOutputs;
 
 const NAME = "irsa";
 const PRIVATE_PEM = key("rsa2048.pkcs8.pem");
-// The mocks name an auto-named bucket `${resource name}-abc1234` and answer getRegion with us-west-2.
-const BUCKET = "irsa-bucket-abc1234";
+// The bucket's name in the account-regional namespace (the default): the component name, 8 hex digits of
+// sha256("selfhosted-irsa/test/irsa") (project/stack/name), the mocks' account and region (us-west-2), "-an".
+// A literal: a change of the derivation would move every deployed bucket and issuer.
+const BUCKET = "irsa-969967c2-123456789012-us-west-2-an";
 const ISSUER = `https://${BUCKET}.s3.${REGION}.amazonaws.com`;
 
 async function cli(command: typeof jwksCli, argv: string[]): Promise<string> {
@@ -54,9 +56,11 @@ describe("SelfHostedIrsa with the user's private key (S3 hosting)", () => {
         only(T.component, NAME);
     });
 
-    it("creates an auto-named bucket, forceDestroy off, tagged, in the provider's region", () => {
+    it("creates a bucket in the account-regional namespace, named for the account and region, forceDestroy off, tagged, in the provider's region", () => {
         const bucket = only(T.bucket, `${NAME}-bucket`);
-        assert.equal(bucket.inputs.bucket, undefined, "auto-named by Pulumi");
+        assert.equal(bucket.inputs.bucket, BUCKET);
+        assert.equal(bucket.inputs.bucketNamespace, "account-regional");
+        assert.ok(calls.some((c) => c.token === "aws:index/getCallerIdentity:getCallerIdentity"), "the account comes from the provider");
         assert.equal(bucket.inputs.forceDestroy, false);
         assert.deepEqual(bucket.inputs.tags, { team: "platform" });
         assert.equal(bucket.inputs.region, undefined, "no per-resource region unless `region` is given");

@@ -3,6 +3,7 @@ import { IrsaInputError } from "../oidc/errors";
 import { DISCOVERY_PATH } from "../oidc/discovery";
 import { PolicyDocument } from "../oidc/trust-policy";
 import { CloudFrontPriceClass, rejectCloudFrontOnlyFields, validateCloudFrontSettings } from "./cloudfront-settings";
+import { BucketNamespace } from "./bucket-namespace";
 
 /** Where the documents are served from: a public-read S3 bucket, or a private bucket behind CloudFront. */
 export const HostingKind = { S3: "s3", CloudFront: "cloudfront" } as const;
@@ -54,7 +55,10 @@ export interface HostingArgs {
 
 /** Shared by every hosting: the bucket arguments the component controls. */
 export interface BucketSettings {
+    /** The bucket's name; undefined: Pulumi auto-names it (global namespace only). */
     bucketName?: pulumi.Input<string>;
+    /** S3 namespace of the name; "account-regional" is sent to S3, "global" (the default) is not sent. */
+    bucketNamespace?: BucketNamespace;
     forceDestroy?: pulumi.Input<boolean>;
     region?: pulumi.Input<string>;
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;

@@ -23,7 +23,8 @@ export interface NameRule {
 /** Length of the hash suffix, in hex digits: 32 bits, enough to tell apart the names of one stack. */
 const HASH_DIGITS = 8;
 
-function hashOf(text: string): string {
+/** 8 hex digits of SHA-256: what the shortened names (and texts, derived-text.ts) end with. */
+export function hashOf(text: string): string {
     return createHash("sha256").update(text).digest("hex").slice(0, HASH_DIGITS);
 }
 

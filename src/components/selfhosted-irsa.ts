@@ -1,4 +1,3 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IrsaRole, RoleForOptions } from "./irsa-role";
 import { checkAudienceListed } from "../plans/irsa-role-args";
@@ -9,6 +8,7 @@ import { validateAudiences } from "../aws/names";
 import { createOidcProvider } from "./aws/oidc-provider";
 import { createCloudFrontHosting } from "./aws/cloudfront-hosting";
 import { createS3Hosting } from "./aws/s3-hosting";
+import { issuerBucketName, providerRegion } from "./aws/issuer-bucket";
 import { buildApiServerArgs } from "../kubernetes/api-server-args";
 import { buildClusterConfig, DISTRIBUTIONS } from "../kubernetes/cluster-config";
 import { checkedPublicKeyPems, resolveSigningKey } from "./kubernetes/signing-key";
@@ -82,10 +82,16 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
         // Nothing this stack does not own may outlive the bucket's name: an existing provider (and its roles)
         // would trust whoever creates a bucket of that name after a destroy, so the bucket is then retained.
         const bucketLifecycle = { protect, retainOnDelete: args.existingOidcProviderArn !== undefined };
-        const bucketArgs = { bucketName: normalized.bucketName, forceDestroy: args.forceDestroy, region: args.region, tags: args.tags, jwksPath: normalized.jwksPath, ...bucketLifecycle };
-
-        const region: pulumi.Output<string> =
-            args.region !== undefined ? pulumi.output(args.region) : aws.getRegionOutput({}, { parent }).region;
+        const region: pulumi.Output<string> = args.region !== undefined ? pulumi.output(args.region) : providerRegion(parent);
+        const bucketArgs = {
+            bucketName: issuerBucketName(name, normalized, region, parent),
+            bucketNamespace: normalized.bucketNamespace,
+            forceDestroy: args.forceDestroy,
+            region: args.region,
+            tags: args.tags,
+            jwksPath: normalized.jwksPath,
+            ...bucketLifecycle,
+        };
 
         // One case per hosting kind; each returns the same Hosting shape (issuer, bucket, readiness).
         let hosting: Hosting;
@@ -102,9 +108,10 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
 
         const signing = resolveSigningKey(name, args.signingKey, { parent, protect }, issuerUrl);
         const documents = pulumi
-            .all([issuerUrl, signing.publicKeyPems, checkedPublicKeyPems(args.additionalPublicKeyPems ?? [], "additionalPublicKeyPems", true), pulumi.output(args.legacyEmptyKid ?? false)])
-            .apply(([issuerUrl, signingPems, extraPems, legacyEmptyKid]) =>
-                buildOidcDocuments({ issuerUrl, jwksPath: normalized.jwksPath, publicKeyPems: [...signingPems, ...extraPems], legacyEmptyKid }),
+            .all([issuerUrl, signing.publicKeyPems, signing.keyIds ?? [], checkedPublicKeyPems(args.additionalPublicKeyPems ?? [], "additionalPublicKeyPems", true), pulumi.output(args.legacyEmptyKid ?? false)])
+            .apply(([issuerUrl, signingPems, keyIds, extraPems, legacyEmptyKid]) =>
+                // The cluster's own kids where it serves them (an external signer's), derived for every other key.
+                buildOidcDocuments({ issuerUrl, jwksPath: normalized.jwksPath, publicKeyPems: [...signingPems, ...extraPems], keyIds, legacyEmptyKid }),
             );
         const published = publishDocuments(
             name,

@@ -1,7 +1,6 @@
 import { IrsaInputError } from "./errors";
 import { DISCOVERY_PATH, DEFAULT_JWKS_PATH, buildDiscoveryDocument, issuerHost, serializeDiscoveryDocument, validateIssuerUrl } from "./discovery";
-import { buildJwks, serializeJwks } from "./jwks";
-import { readPublicKey, splitPemBlocks } from "./keys";
+import { buildJwks, jwksEntries, serializeJwks } from "./jwks";
 
 // Pure: the published documents, from the core alone, so they equal what the CLI prints for the same keys.
 
@@ -16,6 +15,8 @@ export interface OidcDocumentsInput {
     legacyEmptyKid?: boolean;
     /** Argument name for key errors. @default "publicKeyPems" */
     argument?: string;
+    /** The kid of the key at the same index when the cluster's signer chose it (KEP-740). @default all derived */
+    keyIds?: readonly (string | undefined)[];
 }
 
 export interface OidcDocuments {
@@ -57,18 +58,8 @@ export function buildOidcDocuments(input: OidcDocumentsInput): OidcDocuments {
     const jwksPath = validateJwksPath(input.jwksPath ?? DEFAULT_JWKS_PATH);
     const jwksUri = `${issuerUrl}/${jwksPath}`;
     const argument = input.argument ?? "publicKeyPems";
-    const jwks = buildJwks(input.publicKeyPems, { legacyEmptyKid: input.legacyEmptyKid ?? false, argument });
-    const seen = new Set<string>();
-    const publicKeyPems: string[] = [];
-    for (const text of input.publicKeyPems) {
-        for (const block of splitPemBlocks(text)) {
-            const info = readPublicKey(block, argument);
-            if (!seen.has(info.kid)) {
-                seen.add(info.kid);
-                publicKeyPems.push(info.spkiPem);
-            }
-        }
-    }
+    const jwks = buildJwks(input.publicKeyPems, { legacyEmptyKid: input.legacyEmptyKid ?? false, argument, keyIds: input.keyIds });
+    const publicKeyPems = jwksEntries(input.publicKeyPems, { argument, keyIds: input.keyIds }).map((e) => e.spkiPem);
     const discovery = buildDiscoveryDocument({ issuer: issuerUrl, jwksUri, jwks });
     return {
         issuerUrl,

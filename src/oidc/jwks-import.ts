@@ -1,14 +1,29 @@
 import * as crypto from "node:crypto";
 import { found, IrsaInputError } from "./errors";
+import { validateKeyId } from "./jwks";
 import { describeKeyText, hasPrivateJwkMembers } from "./key-text";
 import { readPublicKey } from "./keys";
 
-/**
- * Reads the JWKS a running API server serves at /openid/v1/jwks and returns its keys as SPKI PEM, in
- * order, so they can be republished byte-for-byte. Each entry's `kid` must be the one kube-apiserver
- * derives from the key (SHA-256 of the SPKI); an entry whose kid is empty is the legacy copy and is skipped.
- */
+/** A key a running API server serves: SPKI PEM, and the kid it serves it under. */
+export interface ServedKey {
+    pem: string;
+    kid: string;
+    /** Whether the kid is the one kube-apiserver derives from the key (false: an external signer's, KEP-740). */
+    derivedKid: boolean;
+}
+
+/** The keys of a cluster's JWKS as SPKI PEM, in order (see `servedKeysFromJwks`). */
 export function publicKeyPemsFromJwks(jwksJson: string, argument = "jwks"): string[] {
+    return servedKeysFromJwks(jwksJson, argument).map((k) => k.pem);
+}
+
+/**
+ * Reads the JWKS a running API server serves at /openid/v1/jwks and returns its keys, in order, with their kids,
+ * so they can be republished byte-for-byte. A kid is the one kube-apiserver derives from the key (SHA-256 of the
+ * SPKI) for key files, or the one its external signer chose (`--service-account-signing-endpoint`, KEP-740: 1 to
+ * 1024 characters); an entry whose kid is empty is the legacy copy and is skipped.
+ */
+export function servedKeysFromJwks(jwksJson: string, argument = "jwks"): ServedKey[] {
     let parsed: unknown;
     try {
         parsed = JSON.parse(jwksJson);
@@ -17,9 +32,9 @@ export function publicKeyPemsFromJwks(jwksJson: string, argument = "jwks"): stri
     }
     const keys = (parsed as { keys?: unknown }).keys;
     if (!Array.isArray(keys) || keys.length === 0) {
-        throw new IrsaInputError(argument, jwksJson, "holds no `keys` array", "enable ServiceAccountIssuerDiscovery on the API server (on by default since 1.21)");
+        throw new IrsaInputError(argument, found(describeKeyText(jwksJson, "JSON")), "holds no `keys` array", "enable ServiceAccountIssuerDiscovery on the API server (on by default since 1.21)");
     }
-    const pems: string[] = [];
+    const served: ServedKey[] = [];
     keys.forEach((jwk: Record<string, unknown>, i: number) => {
         if (hasPrivateJwkMembers(jwk)) {
             // Never republished, never echoed: the cluster serves a private key to anyone who can read the JWKS.
@@ -35,12 +50,10 @@ export function publicKeyPemsFromJwks(jwksJson: string, argument = "jwks"): stri
             throw new IrsaInputError(`${argument}.keys[${i}]`, jwk.kid, `is not a usable public key (${(err as Error).message})`, "check the API server's --service-account-key-file");
         }
         const info = readPublicKey(pem, `${argument}.keys[${i}]`);
-        if (jwk.kid !== info.kid) {
-            throw new IrsaInputError(`${argument}.keys[${i}].kid`, jwk.kid, `differs from the kid kube-apiserver derives for this key (${info.kid})`, "this JWKS did not come from kube-apiserver; pass the public keys with `signingKey.publicKeyPems` instead");
-        }
-        pems.push(info.spkiPem);
+        const kid = jwk.kid === info.kid ? info.kid : validateKeyId(jwk.kid, `${argument}.keys[${i}].kid`);
+        served.push({ pem: info.spkiPem, kid, derivedKid: kid === info.kid });
     });
-    return pems;
+    return served;
 }
 
 /**

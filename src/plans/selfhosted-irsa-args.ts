@@ -9,6 +9,7 @@ import { validateJwksPath } from "../oidc/documents";
 import { DEFAULT_JWKS_PATH, issuerHost, validateIssuerUrl } from "../oidc/discovery";
 import { IrsaInputError } from "../oidc/errors";
 import { DEFAULT_AUDIENCE, validateOidcProviderArn } from "../oidc/trust-policy";
+import { BucketNamespace, checkAccountRegionalNameShape, checkAccountRegionalOffered, isAccountRegionalName, validateBucketNamespace } from "../aws/bucket-namespace";
 
 /** Arguments of the SelfHostedIrsa component. */
 export interface SelfHostedIrsaArgs {
@@ -29,9 +30,19 @@ export interface SelfHostedIrsaArgs {
     hosting?: HostingArgs;
     /**
      * Name of the bucket: lowercase letters, digits and hyphens, no dots (the issuer is the bucket's
-     * virtual-hosted URL and S3's certificate covers one label). Default: auto-named from the component name
+     * virtual-hosted URL and S3's certificate covers one label). With `bucketNamespace` "account-regional" (the
+     * default) the whole name, ending with -<account id>-<region>-an as S3 requires (the account and region of the
+     * AWS provider; checked before the bucket is created). Default: derived, "<name>-<hash>-<account id>-<region>-an"
+     * (the hash of the project, stack and component names); in the global namespace, auto-named from the component name
      */
     bucketName?: pulumi.Input<string>;
+    /**
+     * S3 namespace of the bucket. "account-regional": a name only this AWS account can create, so a deleted bucket's
+     * name (and with it the issuer URL) cannot be taken by another account; not offered in every region (a clear
+     * error names the fix). "global": the shared namespace, where anyone can re-create a deleted name. Plain (it
+     * decides the name). Changing it moves the bucket and the issuer. Default: "account-regional"
+     */
+    bucketNamespace?: BucketNamespace;
     /** Object key of the JWKS relative to the issuer. Plain. Default: "openid/v1/jwks" (as kube-apiserver serves it) */
     jwksPath?: string;
     /** Let `pulumi destroy` delete the bucket with its objects (otherwise a non-empty bucket blocks it). Default: false */
@@ -95,6 +106,10 @@ export interface NormalizedArgs {
     previousIssuers: string[];
     /** The bucket name: `bucketName`, or read from a plain S3 `expectedIssuerUrl`; undefined for an auto-name. */
     bucketName?: pulumi.Input<string>;
+    /** Where `bucketName` came from, for messages: "bucketName" or "expectedIssuerUrl". */
+    bucketNameArgument: string;
+    /** `bucketNamespace`, defaulted. */
+    bucketNamespace: BucketNamespace;
     /** The audiences when known before deployment (for `roleFor`'s audience check); undefined when an Output. */
     plainAudiences?: readonly string[];
     jwksPath: string;
@@ -129,11 +144,27 @@ export function validateSelfHostedIrsaArgs(name: string, args: SelfHostedIrsaArg
     if (args.protectIdentity !== undefined && typeof args.protectIdentity !== "boolean") {
         throw new IrsaInputError("protectIdentity", args.protectIdentity, "is not a boolean (it must be known before deployment: it decides the resource options)", "pass true (the default) or false");
     }
+    const bucketNamespace = validateBucketNamespace(args.bucketNamespace);
+    if (bucketNamespace === BucketNamespace.AccountRegional && typeof args.region === "string") {
+        checkAccountRegionalOffered(args.region);
+    }
     // With S3 hosting, a plain pinned issuer names the bucket: an auto-named bucket then keeps its name.
     const bucketName = args.bucketName ?? (hostingKind === HostingKind.S3 ? bucketFromExpectedIssuer(args.expectedIssuerUrl) : undefined);
+    const bucketNameArgument = args.bucketName !== undefined ? "bucketName" : "expectedIssuerUrl";
     if (typeof bucketName === "string") {
-        validateBucketName(bucketName, args.bucketName !== undefined ? "bucketName" : "expectedIssuerUrl");
-    } else if (bucketName === undefined) {
+        if (bucketNamespace === BucketNamespace.Global) {
+            validateBucketName(bucketName, bucketNameArgument);
+        } else if (bucketNameArgument === "expectedIssuerUrl" && !isAccountRegionalName(bucketName)) {
+            throw new IrsaInputError(
+                "expectedIssuerUrl",
+                args.expectedIssuerUrl,
+                `names the bucket "${bucketName}", which is not in the account-regional namespace (\`bucketNamespace\` "account-regional", the default, names buckets <prefix>-<account id>-<region>-an)`,
+                "set `bucketNamespace: \"global\"` when that bucket was made in the global namespace, or pin the issuer of an account-regional bucket",
+            );
+        } else {
+            checkAccountRegionalNameShape(bucketName, typeof args.region === "string" ? args.region : undefined, bucketNameArgument);
+        }
+    } else if (bucketName === undefined && bucketNamespace === BucketNamespace.Global) {
         validateAutoBucketPrefix(name);
     }
     // The issuer, when it is known now: the bucket's URL (S3) or the custom domain (CloudFront).
@@ -184,7 +215,7 @@ export function validateSelfHostedIrsaArgs(name: string, args: SelfHostedIrsaArg
         webhook = webhookInput;
     }
     const plainAudiences = isPlainStringArray(audiences) ? audiences : undefined;
-    return { hostingKind, jwksPath, audiences, plainAudiences, webhook, protect: args.protectIdentity ?? true, previousIssuers: args.previousIssuers ?? [], bucketName };
+    return { hostingKind, jwksPath, audiences, plainAudiences, webhook, protect: args.protectIdentity ?? true, previousIssuers: args.previousIssuers ?? [], bucketName, bucketNameArgument, bucketNamespace };
 }
 
 /** Throws unless an existing provider ARN names the issuer's host. */

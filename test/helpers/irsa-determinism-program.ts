@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     const own = new SelfHostedIrsa("det-own", {
         signingKey: { privateKeyPem: key("rsa2048.pkcs8.pem") },
         additionalPublicKeyPems: [key("ec-p256.spki.pem")],
-        bucketName: "det-own-oidc",
+        bucketName: "det-own-oidc-123456789012-eu-west-1-an",
         region: "eu-west-1",
         audiences: ["sts.amazonaws.com"],
     });

@@ -1,25 +1,15 @@
-// Shared Pulumi mocks for unit tests. Call `setupMocks()` BEFORE requiring any module that creates resources.
+// Shared Pulumi mocks for unit tests, built on the mocks users get from selfhosted-irsa/testing (src/testing.ts).
+// Call `setupMocks()` BEFORE requiring any module that creates resources.
 // Every resource registration is recorded so tests can assert on types, names, inputs and providers.
 // Parents: assert on a child's `urn` (it holds `parentType$childType::name`), see `urnOf`.
 import * as pulumi from "@pulumi/pulumi";
+import { IrsaMocks, MockedInvoke, MockedResource } from "../../src/testing";
 
-export interface RecordedResource {
-    type: string;
-    name: string;
-    inputs: Record<string, any>;
-    provider?: string;
-}
-
-export interface RecordedCall {
-    token: string;
-    inputs: Record<string, any>;
-}
+export type RecordedResource = MockedResource;
+export type RecordedCall = MockedInvoke;
 
 export const ACCOUNT_ID = "123456789012";
 export const REGION = "us-west-2";
-
-export const resources: RecordedResource[] = [];
-export const calls: RecordedCall[] = [];
 
 /**
  * Opt-in: real key material for the tls:PrivateKey resource of this name (PKCS#8 and SPKI PEM), so documents
@@ -32,65 +22,38 @@ function fakePem(kind: string, name: string): string {
     return `-----BEGIN ${kind}-----\nMOCK-${name}\n-----END ${kind}-----\n`;
 }
 
-/** Outputs a real provider would add, derived from the resource type and name only (deterministic). */
-function mockOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
-    const out: Record<string, any> = { ...inputs };
-    const [pkg, mod] = type.split(":");
-    if (pkg === "aws") {
-        const service = (mod ?? "").split("/")[0];
-        out.arn = inputs.arn ?? `arn:aws:${service}::${ACCOUNT_ID}:${name}`;
-    }
+/**
+ * What these tests pin beyond the shared mocks: @pulumi/tls outputs as named stand-ins (or the opt-in real keys of
+ * `tlsPrivateKeys`), so tests can follow each PEM by name without generating keys. Everything else is answered by
+ * selfhosted-irsa/testing's IrsaMocks, the mocks users get.
+ */
+function tlsOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, any> | undefined {
     switch (type) {
-        case "aws:s3/bucket:Bucket":
-            out.bucket = inputs.bucket ?? `${name}-abc1234`;
-            out.region = inputs.region ?? REGION;
-            out.arn = `arn:aws:s3:::${out.bucket}`;
-            out.bucketRegionalDomainName = `${out.bucket}.s3.${out.region}.amazonaws.com`;
-            break;
-        case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-            out.arn = `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${String(inputs.url ?? "").replace(/^https:\/\//, "")}`;
-            break;
-        case "aws:iam/role:Role":
-            out.name = inputs.name ?? `${name}-abc1234`;
-            out.arn = `arn:aws:iam::${ACCOUNT_ID}:role${inputs.path ?? "/"}${out.name}`;
-            break;
-        case "aws:cloudfront/distribution:Distribution":
-            out.domainName = `d111111abcdef8.cloudfront.net`;
-            out.hostedZoneId = "Z2FDTNDATAQYW2";
-            out.arn = `arn:aws:cloudfront::${ACCOUNT_ID}:distribution/EDFDVBD632BHDS5`;
-            break;
-        case "aws:acm/certificate:Certificate":
-            out.arn = `arn:aws:acm:us-east-1:${ACCOUNT_ID}:certificate/${name}`;
-            out.domainValidationOptions = [
-                { domainName: inputs.domainName, resourceRecordName: `_x1.${inputs.domainName}.`, resourceRecordType: "CNAME", resourceRecordValue: "_x2.acm-validations.aws." },
-            ];
-            break;
-        case "aws:route53/record:Record":
-            // Route 53 reports the record's name without the trailing dot.
-            out.fqdn = String(inputs.name ?? "").replace(/\.$/, "");
-            break;
         case "tls:index/privateKey:PrivateKey":
-            out.privateKeyPem = tlsPrivateKeys[name]?.privateKeyPem ?? fakePem("PRIVATE KEY", name);
-            out.privateKeyPemPkcs8 = tlsPrivateKeys[name]?.privateKeyPem ?? fakePem("PRIVATE KEY", name);
-            out.publicKeyPem = tlsPrivateKeys[name]?.publicKeyPem ?? fakePem("PUBLIC KEY", name);
-            break;
+            return {
+                ...inputs,
+                privateKeyPem: tlsPrivateKeys[name]?.privateKeyPem ?? fakePem("PRIVATE KEY", name),
+                privateKeyPemPkcs8: tlsPrivateKeys[name]?.privateKeyPem ?? fakePem("PRIVATE KEY", name),
+                publicKeyPem: tlsPrivateKeys[name]?.publicKeyPem ?? fakePem("PUBLIC KEY", name),
+            };
         case "tls:index/selfSignedCert:SelfSignedCert":
         case "tls:index/locallySignedCert:LocallySignedCert":
-            out.certPem = fakePem("CERTIFICATE", name);
-            break;
+            return { ...inputs, certPem: fakePem("CERTIFICATE", name) };
         case "tls:index/certRequest:CertRequest":
-            out.certRequestPem = fakePem("CERTIFICATE REQUEST", name);
-            break;
+            return { ...inputs, certRequestPem: fakePem("CERTIFICATE REQUEST", name) };
     }
-    return out;
+    return undefined;
 }
 
-/** Extra answers for invokes; tests may add their own before creating resources. */
-export const callResults: Record<string, (inputs: Record<string, any>) => Record<string, any>> = {
-    "aws:index/getRegion:getRegion": () => ({ name: REGION, region: REGION, id: REGION }),
-    "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/test`, userId: "AIDTEST", id: ACCOUNT_ID }),
-    "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
-};
+/** Extra answers for invokes; tests may add their own before creating resources (asked before IrsaMocks). */
+export const callResults: Record<string, (inputs: Record<string, any>) => Record<string, any>> = {};
+
+/** The shared mocks, with Pulumi's auto-name suffix fixed to "abc1234" so names can be asserted literally. */
+export const irsaMocks = new IrsaMocks({ accountId: ACCOUNT_ID, region: REGION, autoNameSuffix: () => "abc1234" });
+/** Every resource registered so far (IrsaMocks' own record). */
+export const resources: RecordedResource[] = irsaMocks.resources;
+/** Every invoke made so far. */
+export const calls: RecordedCall[] = irsaMocks.invokes;
 
 /**
  * Opt-in stand-ins that compute a resource type's outputs (e.g. real certificates for the tls types, see
@@ -109,17 +72,26 @@ export function setupMocks(): void {
     pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
-                resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+                const recorded = { type: args.type, name: args.name, inputs: args.inputs, ...(args.provider !== undefined ? { provider: args.provider } : {}) };
                 const standIn = resourceStandIns[args.type];
                 if (standIn) {
+                    resources.push(recorded);
                     return standIn(args).then((state) => ({ id: `${args.name}_id`, state: { ...args.inputs, ...state } }));
                 }
-                return { id: `${args.name}_id`, state: mockOutputs(args.type, args.name, args.inputs) };
+                const pinned = tlsOutputs(args.type, args.name, args.inputs);
+                if (pinned !== undefined) {
+                    resources.push(recorded);
+                    return { id: `${args.name}_id`, state: pinned };
+                }
+                return irsaMocks.newResource(args);
             },
             call(args: pulumi.runtime.MockCallArgs) {
-                calls.push({ token: args.token, inputs: args.inputs });
                 const answer = callResults[args.token];
-                return answer ? answer(args.inputs) : args.inputs;
+                if (answer !== undefined) {
+                    calls.push({ token: args.token, inputs: args.inputs });
+                    return answer(args.inputs);
+                }
+                return irsaMocks.call(args);
             },
         },
         "selfhosted-irsa",
@@ -170,20 +142,4 @@ export function registeredUrns(): string[] {
     return [...(monitor.getRegisteredResources?.() ?? new Map()).keys()];
 }
 
-// Pulumi's wire signature of a secret: recorded inputs keep secrets as { [SIG]: SECRET_SIG, value }.
-const SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-export const isSecretValue = (v: any): boolean => typeof v === "object" && v !== null && v[SIG] === SECRET_SIG;
-/** The value inside recorded inputs with every secret wrapper removed. */
-export function reveal(v: any): any {
-    if (isSecretValue(v)) {
-        return reveal(v.value);
-    }
-    if (Array.isArray(v)) {
-        return v.map(reveal);
-    }
-    if (typeof v === "object" && v !== null) {
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
-    }
-    return v;
-}
+export { isSecretValue, reveal } from "../../src/testing";

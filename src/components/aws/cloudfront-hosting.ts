@@ -15,6 +15,8 @@ import { BucketSettings, documentKeys } from "../../aws/hosting";
 import { Hosting } from "./hosting";
 import { createDocumentBucket } from "./document-bucket";
 import { AWS_AUTONAME_SUFFIX, CLOUDFRONT_CACHE_POLICY_NAME_RULE, CLOUDFRONT_OAC_NAME_RULE, explicitNameIfNeeded } from "../../common/derived-names";
+import { requireResourceOutput } from "../provider-outputs";
+import { CLOUDFRONT_CACHE_POLICY_COMMENT, CLOUDFRONT_DISTRIBUTION_COMMENT, CLOUDFRONT_OAC_DESCRIPTION, fitText } from "../../common/derived-text";
 
 /** The CloudFront fields of `hosting` (the same names and meaning as on HostingArgs). */
 export interface CloudFrontHostingSettings {
@@ -65,13 +67,13 @@ export function createCloudFrontHosting(
     const parent = opts.parent;
     const tags = args.tags !== undefined ? { tags: args.tags } : {};
     // Fully private: only the distribution reads, through a policy S3 does not count as public.
-    const { bucket, ownership, accessBlock, region } = createDocumentBucket(name, args, false, { parent });
+    const { bucket, bucketName, bucketArn, ownership, accessBlock, region } = createDocumentBucket(name, args, false, { parent });
 
     const oac = new aws.cloudfront.OriginAccessControl(
         `${name}-oac`,
         {
             name: explicitNameIfNeeded(`${name}-oac`, CLOUDFRONT_OAC_NAME_RULE, AWS_AUTONAME_SUFFIX),
-            description: `Signs CloudFront's requests for the OIDC documents of ${name}`,
+            description: fitText((n) => `Signs CloudFront's requests for the OIDC documents of ${n}`, name, CLOUDFRONT_OAC_DESCRIPTION),
             originAccessControlOriginType: "s3",
             signingBehavior: "always",
             signingProtocol: "sigv4",
@@ -83,7 +85,7 @@ export function createCloudFrontHosting(
         `${name}-cache-policy`,
         {
             name: explicitNameIfNeeded(`${name}-cache-policy`, CLOUDFRONT_CACHE_POLICY_NAME_RULE, AWS_AUTONAME_SUFFIX),
-            comment: `OIDC documents of ${name}: they change only on key rotation`,
+            comment: fitText((n) => `OIDC documents of ${n}: they change only on key rotation`, name, CLOUDFRONT_CACHE_POLICY_COMMENT),
             minTtl: ttls.minTtl,
             defaultTtl: ttls.defaultTtl,
             maxTtl: ttls.maxTtl,
@@ -144,7 +146,7 @@ export function createCloudFrontHosting(
     const distribution = new aws.cloudfront.Distribution(
         `${name}-distribution`,
         {
-            comment: `OIDC discovery documents of ${name}`,
+            comment: fitText((n) => `OIDC discovery documents of ${n}`, name, CLOUDFRONT_DISTRIBUTION_COMMENT),
             enabled: true,
             isIpv6Enabled: true,
             httpVersion: "http2and3",
@@ -155,9 +157,10 @@ export function createCloudFrontHosting(
                     originId: ORIGIN_ID,
                     // The regional endpoint: the global one can redirect for new buckets outside us-east-1.
                     domainName: bucket.bucketRegionalDomainName,
+                    // OAC signs the origin requests. No `s3OriginConfig`: the provider sends CloudFront the empty
+                    // S3OriginConfig an OAC origin needs, and drops an empty one when it reads the distribution back,
+                    // so sending it gave a diff on every up after a refresh (pulumi/pulumi-aws#6623, docs/facts.md).
                     originAccessControlId: oac.id,
-                    // OAC, not a legacy origin access identity (CloudFormation S3OriginConfig: leave it empty).
-                    s3OriginConfig: { originAccessIdentity: "" },
                 },
             ],
             defaultCacheBehavior: {
@@ -179,13 +182,14 @@ export function createCloudFrontHosting(
         { parent },
     );
 
+    const distributionOut = (field: "arn" | "domainName") => requireResourceOutput(distribution[field], "aws:cloudfront/distribution:Distribution", `${name}-distribution`, field);
     const keys = documentKeys(args.jwksPath);
     const policy = new aws.s3.BucketPolicy(
         `${name}-policy`,
         {
             bucket: bucket.bucket,
-            policy: pulumi.all([bucket.arn, distribution.arn]).apply(([bucketArn, distributionArn]) =>
-                JSON.stringify(cloudFrontReadPolicy(bucketArn, [keys.discovery, keys.jwks], distributionArn)),
+            policy: pulumi.all([bucketArn, distributionOut("arn")]).apply(([arn, distributionArn]) =>
+                JSON.stringify(cloudFrontReadPolicy(arn, [keys.discovery, keys.jwks], distributionArn)),
             ),
             ...region,
         },
@@ -215,9 +219,9 @@ export function createCloudFrontHosting(
     }
 
     return {
-        issuerUrl: plan.issuerUrl !== undefined ? pulumi.output(plan.issuerUrl) : distribution.domainName.apply(cloudFrontIssuerUrl),
+        issuerUrl: plan.issuerUrl !== undefined ? pulumi.output(plan.issuerUrl) : distributionOut("domainName").apply(cloudFrontIssuerUrl),
         bucket,
-        bucketName: bucket.bucket,
+        bucketName,
         region: args.region,
         readiness,
         distributionId: distribution.id,

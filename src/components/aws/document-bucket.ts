@@ -2,12 +2,15 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BucketSettings } from "../../aws/hosting";
 import { validateBucketName } from "../../aws/names";
+import { BucketNamespace } from "../../aws/bucket-namespace";
+import { requireResourceOutput } from "../provider-outputs";
 
 /**
- * The bucket's name is in the issuer URL and bucket names are global: once deleted, anyone may create a bucket
- * of that name and publish their own JWKS. So it is protected (no replacement, no destroy) unless the user
- * turned that off, and retained on delete whenever something this stack does not own (an existing IAM OIDC
- * provider, and the roles trusting it) may still trust its URL.
+ * The bucket's name is in the issuer URL. In the global namespace, once deleted, anyone may create a bucket of
+ * that name and publish their own JWKS (the account-regional namespace, the default, leaves that to this account
+ * alone). So it is protected (no replacement, no destroy) unless the user turned that off, and retained on delete
+ * whenever something this stack does not own (an existing IAM OIDC provider, and the roles trusting it) may
+ * still trust its URL.
  */
 export function bucketLifecycle(args: Pick<BucketSettings, "protect" | "retainOnDelete">): { protect?: boolean; retainOnDelete?: boolean } {
     return { ...(args.protect ? { protect: true } : {}), ...(args.retainOnDelete ? { retainOnDelete: true } : {}) };
@@ -15,6 +18,9 @@ export function bucketLifecycle(args: Pick<BucketSettings, "protect" | "retainOn
 
 export interface DocumentBucket {
     bucket: aws.s3.Bucket;
+    /** The bucket's name and ARN as the provider reports them, required (a mock that omits one gets a clear error). */
+    bucketName: pulumi.Output<string>;
+    bucketArn: pulumi.Output<string>;
     ownership: aws.s3.BucketOwnershipControls;
     accessBlock: aws.s3.BucketPublicAccessBlock;
     /** Spread into each child's args: the bucket's region when given, else nothing (the provider's). */
@@ -35,6 +41,8 @@ export function createDocumentBucket(name: string, args: BucketSettings, publicP
         {
             // Outputs are checked when known; plain names were checked before any resource was created.
             ...(args.bucketName !== undefined ? { bucket: pulumi.output(args.bucketName).apply((b) => validateBucketName(b)) } : {}),
+            // Sent only for the account-regional namespace: a global bucket's request stays as it was.
+            ...(args.bucketNamespace === BucketNamespace.AccountRegional ? { bucketNamespace: BucketNamespace.AccountRegional } : {}),
             forceDestroy: args.forceDestroy ?? false,
             ...(args.tags !== undefined ? { tags: args.tags } : {}),
             ...region,
@@ -60,5 +68,6 @@ export function createDocumentBucket(name: string, args: BucketSettings, publicP
         // S3 may answer 409 OperationAborted to concurrent ownership and access-block writes on one bucket.
         { parent, dependsOn: [ownership] },
     );
-    return { bucket, ownership, accessBlock, region };
+    const out = (field: "bucket" | "arn") => requireResourceOutput(bucket[field], "aws:s3/bucket:Bucket", `${name}-bucket`, field);
+    return { bucket, bucketName: out("bucket"), bucketArn: out("arn"), ownership, accessBlock, region };
 }

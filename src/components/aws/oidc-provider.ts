@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { requireResourceOutput } from "../provider-outputs";
 
 export interface OidcProviderSettings {
     issuerUrl: pulumi.Input<string>;
@@ -9,12 +10,19 @@ export interface OidcProviderSettings {
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+export interface OidcProvider {
+    resource: aws.iam.OpenIdConnectProvider;
+    /** The provider's ARN, required (a mock that omits it gets a clear error). */
+    arn: pulumi.Output<string>;
+}
+
 /**
- * The IAM OIDC identity provider for the issuer (`${name}-oidc-provider`). `dependsOn` holds the published
- * documents and whatever makes them readable: AWS fetches them when the provider is created.
+ * The IAM OIDC identity provider for the issuer (`${name}-oidc-provider`), the one builder for SelfHostedIrsa's own
+ * and IrsaOidcProvider's. `dependsOn` holds the published documents and whatever makes them readable: AWS fetches
+ * them when the provider is created. The account is the AWS provider's (inherited from the parent).
  */
-export function createOidcProvider(name: string, args: OidcProviderSettings, opts: { parent: pulumi.Resource; dependsOn: pulumi.Resource[]; protect: boolean }): aws.iam.OpenIdConnectProvider {
-    return new aws.iam.OpenIdConnectProvider(
+export function createOidcProvider(name: string, args: OidcProviderSettings, opts: { parent: pulumi.Resource; dependsOn?: pulumi.Resource[]; protect: boolean }): OidcProvider {
+    const resource = new aws.iam.OpenIdConnectProvider(
         `${name}-oidc-provider`,
         {
             url: args.issuerUrl,
@@ -23,6 +31,7 @@ export function createOidcProvider(name: string, args: OidcProviderSettings, opt
             ...(args.tags !== undefined ? { tags: args.tags } : {}),
         },
         // Protected: a new `url` replaces the provider, and every role trusting its ARN stops working.
-        { parent: opts.parent, dependsOn: opts.dependsOn, ...(opts.protect ? { protect: true } : {}) },
+        { parent: opts.parent, ...(opts.dependsOn !== undefined ? { dependsOn: opts.dependsOn } : {}), ...(opts.protect ? { protect: true } : {}) },
     );
+    return { resource, arn: requireResourceOutput(resource.arn, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", `${name}-oidc-provider`, "arn") };
 }

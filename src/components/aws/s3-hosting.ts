@@ -17,22 +17,22 @@ export function createS3Hosting(
     opts: { parent: pulumi.Resource },
 ): Hosting {
     const parent = opts.parent;
-    const { bucket, ownership, accessBlock, region } = createDocumentBucket(name, args, true, { parent });
+    const { bucket, bucketName, bucketArn, ownership, accessBlock, region } = createDocumentBucket(name, args, true, { parent });
     const keys = documentKeys(args.jwksPath);
     const policy = new aws.s3.BucketPolicy(
         `${name}-policy`,
         {
             bucket: bucket.bucket,
-            policy: bucket.arn.apply((arn) => JSON.stringify(publicReadPolicy(arn, [keys.discovery, keys.jwks]))),
+            policy: bucketArn.apply((arn) => JSON.stringify(publicReadPolicy(arn, [keys.discovery, keys.jwks]))),
             ...region,
         },
         // New buckets block public policies until the access block says otherwise.
         { parent, dependsOn: [accessBlock, ownership] },
     );
     return {
-        issuerUrl: pulumi.all([bucket.bucket, args.issuerRegion]).apply(([b, r]) => validateIssuerUrl(s3IssuerUrl(b, r), "issuerUrl")),
+        issuerUrl: pulumi.all([bucketName, args.issuerRegion]).apply(([b, r]) => validateIssuerUrl(s3IssuerUrl(b, r), "issuerUrl")),
         bucket,
-        bucketName: bucket.bucket,
+        bucketName,
         region: args.region,
         readiness: [policy],
     };

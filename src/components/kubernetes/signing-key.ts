@@ -3,6 +3,7 @@ import * as tls from "@pulumi/tls";
 import { readPrivateKey, MIN_RSA_BITS } from "../../oidc/keys";
 import { GENERATED_KEY_SHAPE, KeyAlgorithm, keyShapeChangeWarning, SigningKeyArgs, validatePublicKeyPems } from "../../kubernetes/signing-key";
 import { readClusterPublicKeys } from "./cluster-keys";
+import { requireResourceOutput } from "../provider-outputs";
 
 const ARG = "signingKey";
 
@@ -13,6 +14,8 @@ export interface ResolvedSigningKey {
     publicKeyPems: pulumi.Output<string[]>;
     /** The generated key, when one was generated. */
     generated?: tls.PrivateKey;
+    /** The kid of each signing public key as the cluster serves it (`fromCluster`: an external signer's own). */
+    keyIds?: pulumi.Output<(string | undefined)[]>;
 }
 
 /**
@@ -33,8 +36,8 @@ export function checkedPublicKeyPems(pems: pulumi.Input<pulumi.Input<string>[]>,
  */
 export function resolveSigningKey(name: string, args: SigningKeyArgs | undefined, opts: { parent: pulumi.Resource; protect: boolean }, issuerUrl: pulumi.Input<string>): ResolvedSigningKey {
     if (args?.fromCluster !== undefined) {
-        const publicKeyPems = readClusterPublicKeys(args.fromCluster, issuerUrl, { parent: opts.parent });
-        return { privateKeyPem: pulumi.secret(pulumi.output<string | undefined>(undefined)), publicKeyPems };
+        const keys = readClusterPublicKeys(args.fromCluster, issuerUrl, { parent: opts.parent });
+        return { privateKeyPem: pulumi.secret(pulumi.output<string | undefined>(undefined)), publicKeyPems: keys.apply((k) => k.map((x) => x.pem)), keyIds: keys.apply((k) => k.map((x) => x.kid)) };
     }
     if (args?.privateKeyPem !== undefined) {
         const privateKeyPem = pulumi.secret(args.privateKeyPem);
@@ -68,10 +71,11 @@ export function resolveSigningKey(name: string, args: SigningKeyArgs | undefined
             void pulumi.log.warn(warning, generated);
         }
     });
+    const out = (field: "privateKeyPemPkcs8" | "publicKeyPem") => requireResourceOutput(generated[field], "tls:index/privateKey:PrivateKey", `${name}-signing-key`, field);
     return {
         // PKCS#8, like the CLI's generated keys; kube-apiserver reads PKCS#1, PKCS#8 and SEC1 alike.
-        privateKeyPem: pulumi.secret(generated.privateKeyPemPkcs8) as pulumi.Output<string | undefined>,
-        publicKeyPems: generated.publicKeyPem.apply((pem) => [pem]),
+        privateKeyPem: pulumi.secret(out("privateKeyPemPkcs8")) as pulumi.Output<string | undefined>,
+        publicKeyPems: out("publicKeyPem").apply((pem) => [pem]),
         generated,
     };
 }

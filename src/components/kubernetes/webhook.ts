@@ -18,6 +18,7 @@ import {
     webhookServiceDnsNames,
 } from "../../webhook/webhook-values";
 import { HELM_AUTONAME_SUFFIX, HELM_RELEASE_NAME_RULE, explicitNameIfNeeded } from "../../common/derived-names";
+import { X509_COMMON_NAME, fitText } from "../../common/derived-text";
 
 /** Replaced by the real PEM Outputs before the values reach the release. */
 const PEM_STAND_IN = "(set below)";
@@ -58,7 +59,7 @@ function createWebhookCa(name: string, generation: number, parent: pulumi.Resour
         `${name}-webhook-ca${suffix}`,
         {
             privateKeyPem: caKey.privateKeyPem,
-            subject: { commonName: `${WEBHOOK_FULLNAME} CA (${name}${generation === 0 ? "" : `, generation ${generation}`})`, organization: "selfhosted-irsa" },
+            subject: { commonName: fitText((n) => `${WEBHOOK_FULLNAME} CA (${n}${generation === 0 ? "" : `, generation ${generation}`})`, name, X509_COMMON_NAME), organization: "selfhosted-irsa" },
             isCaCertificate: true,
             validityPeriodHours: CA_VALIDITY_HOURS,
             earlyRenewalHours: earlyRenewalHours(CA_VALIDITY_HOURS),
@@ -86,7 +87,8 @@ function createWebhookPki(name: string, namespace: string, validityHours: number
         `${name}-webhook-csr`,
         {
             privateKeyPem: key.privateKeyPem,
-            subject: { commonName: `${WEBHOOK_FULLNAME}.${namespace}.svc` },
+            // The Service's name is in dnsNames, which is what the API server checks; the subject is for people.
+            subject: { commonName: fitText((ns) => `${WEBHOOK_FULLNAME}.${ns}.svc`, namespace, X509_COMMON_NAME) },
             dnsNames,
         },
         opts,
