@@ -311,7 +311,7 @@ describe("serving certificate names and renewal", () => {
 
 describe("purity", () => {
     it("the compiled values module loads no Pulumi package", () => {
-        const js = fs.readFileSync(path.join(__dirname, "..", "src", "kubernetes", "webhook-values.js"), "utf8");
+        const js = fs.readFileSync(path.join(__dirname, "..", "src", "webhook", "webhook-values.js"), "utf8");
         assert.doesNotMatch(js, /require\("@pulumi\//);
     });
 });
