@@ -1,8 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { IrsaRole, RoleForOptions } from "./irsa-role";
-import { checkAudienceListed } from "../plans/irsa-role-args";
-import { RolePolicy, rolePolicyArgs } from "../plans/role-policy";
+import { IrsaRole, RoleForOptions, roleForIrsaRole } from "./irsa-role";
+import { RolePolicy } from "../plans/role-policy";
 import { HostingKind } from "../aws/hosting";
 import { Hosting, publishDocuments } from "./aws/hosting";
 import { createOidcProvider } from "./aws/oidc-provider";
@@ -191,24 +190,17 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
      */
     public roleFor(namespace: string, serviceAccount: string, policy: RolePolicy, options?: RoleForOptions): IrsaRole {
         const context = roleForContexts.get(this)!;
-        const audience = options?.audience;
-        if (typeof audience === "string" && context.plainAudiences !== undefined) {
-            checkAudienceListed(audience, context.plainAudiences);
-        }
-        return new IrsaRole(
-            `${context.name}-${namespace}-${serviceAccount}`,
-            {
-                oidcProviderArn: this.oidcProviderArn,
-                issuerUrl: this.issuerUrl,
-                namespace,
-                serviceAccount,
-                ...options,
-                ...rolePolicyArgs(policy, { managedPolicyArns: options?.managedPolicyArns, inlinePolicies: options?.inlinePolicies }),
-                // After the spread: `{ audience: undefined }` must not drop the component's audience.
-                audience: audience ?? context.tokenAudience,
-            },
-            { parent: this },
-        );
+        // Only builds the request: IrsaRole plans the role, the shorthand and these options included, checking each once.
+        const args = {
+            oidcProviderArn: this.oidcProviderArn,
+            issuerUrl: this.issuerUrl,
+            namespace,
+            serviceAccount,
+            ...options,
+            // After the spread: `{ audience: undefined }` must not drop the component's audience.
+            audience: options?.audience ?? context.tokenAudience,
+        };
+        return roleForIrsaRole(`${context.name}-${namespace}-${serviceAccount}`, { args, policy, roleFor: true, providerAudiences: context.plainAudiences }, { parent: this });
     }
 }
 

@@ -1,16 +1,11 @@
-import * as pulumi from "@pulumi/pulumi";
-import { AWS_AUTONAME_SUFFIX, IAM_ROLE_NAME_RULE, explicitNameIfNeeded } from "../common/derived-names";
-import { validateIssuerUrl } from "../oidc/discovery";
+import type * as pulumi from "@pulumi/pulumi";
 import { IrsaInputError } from "../oidc/errors";
-import { buildTrustPolicy, DEFAULT_AUDIENCE, validateOidcProviderArn } from "../oidc/trust-policy";
+import { DEFAULT_AUDIENCE } from "../oidc/trust-policy";
 import { validateDns1123Label, validateDns1123Subdomain } from "../kubernetes/names";
 import { ANNOTATION_PREFIX } from "../webhook/annotation-rules";
-import { MAX_TOKEN_EXPIRATION, validateTokenExpiration } from "../webhook/webhook-values";
-import { validatePolicyArn } from "../aws/names";
-import { attachmentKey, combineRolePolicies, normalizeRolePolicySet, NormalizedRolePolicy } from "./role-policy";
 import { AddonPresets } from "../aws/addons";
-import { expandRoleArgs, IrsaRoleCluster, isDeepPlain } from "./irsa-role-extensions";
-import { buildClustersTrustPolicy, ClusterTrust } from "../oidc/cluster-trust";
+
+// IrsaRole's arguments and the rules for each (pure): src/plans/role-plan.ts applies them, once each.
 
 /**
  * How the trust policy matches the service account: "exact" pins `<issuer host>:sub` with StringEquals;
@@ -18,6 +13,14 @@ import { buildClustersTrustPolicy, ClusterTrust } from "../oidc/cluster-trust";
  */
 export const SubjectMatch = { Exact: "exact", Wildcard: "wildcard" } as const;
 export type SubjectMatch = (typeof SubjectMatch)[keyof typeof SubjectMatch];
+
+/** One cluster a role trusts, as IrsaRole takes it (values may come from a StackReference). */
+export interface IrsaRoleCluster {
+    /** ARN of the cluster's IAM OIDC provider (its SelfHostedIrsa output `oidcProviderArn`). */
+    oidcProviderArn: pulumi.Input<string>;
+    /** The cluster's issuer URL (its SelfHostedIrsa output `issuerUrl`). */
+    issuerUrl: pulumi.Input<string>;
+}
 
 export interface IrsaRoleArgs {
     /** ARN of the cluster's IAM OIDC provider (SelfHostedIrsa output `oidcProviderArn`, or a StackReference output). Give it with `issuerUrl`, or give `clusters`. Default: none */
@@ -109,17 +112,12 @@ export type RoleForOptions = Omit<IrsaRoleArgs, "oidcProviderArn" | "issuerUrl" 
     additionalClusters?: pulumi.Input<IrsaRoleCluster[]>;
 };
 
-/** IrsaRole's args after `expandRoleArgs`: trust source decided, presets as inline policies, names filled. */
-export type ExpandedIrsaRoleArgs = ReturnType<typeof expandRoleArgs<IrsaRoleArgs>>;
-
 const WILDCARD_NAME = /^[a-z0-9*?]([-a-z0-9.*?]*[a-z0-9*?])?$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const ROLE_PATH = /^(\/|\/[\u0021-\u007e]+\/)$/;
 const SA_ANNOTATIONS = ["role-arn", "audience", "sts-regional-endpoints", "token-expiration"].map((a) => `${ANNOTATION_PREFIX}/${a}`);
-const SA_FIELDS = ["serviceAccountAnnotations", "stsRegionalEndpoints", "tokenExpiration"] as const;
-
-/** Known now: not undefined, not an Output, not a Promise. */
-export const isPlain = (value: unknown): boolean => value !== undefined && !pulumi.Output.isInstance(value) && typeof (value as PromiseLike<unknown>)?.then !== "function";
+/** The arguments that only apply to a ServiceAccount the role creates or annotates. */
+export const SA_FIELDS = ["serviceAccountAnnotations", "stsRegionalEndpoints", "tokenExpiration"] as const;
 
 /** Checks one name of the subject (exact: Kubernetes rules; wildcard: a pattern). */
 export function validateSubjectName(value: string, argument: "namespace" | "serviceAccount", subjectMatch: SubjectMatch | undefined): string {
@@ -172,114 +170,6 @@ export function validateRolePath(path: string): string {
         throw new IrsaInputError("rolePath", path, "is not an IAM path (\"/\", or starting and ending with \"/\", at most 512 characters)", "use e.g. \"/irsa/\"");
     }
     return path;
-}
-
-/** The subject and audience both trust policies pin, checked once known. */
-function validateTrustSubject(args: { namespace: string; serviceAccount: string; audience?: string; subjectMatch?: SubjectMatch }): void {
-    validateSubjectName(args.namespace, "namespace", args.subjectMatch);
-    validateSubjectName(args.serviceAccount, "serviceAccount", args.subjectMatch);
-    validateRoleAudience(args.audience ?? DEFAULT_AUDIENCE);
-}
-
-/** The trust policy as JSON text; the single place it is computed, plain or inside an apply. */
-export function trustPolicyJson(args: { oidcProviderArn: string; issuerUrl: string; namespace: string; serviceAccount: string; audience?: string; subjectMatch?: SubjectMatch }): string {
-    validateOidcProviderArn(args.oidcProviderArn, "oidcProviderArn");
-    validateIssuerUrl(args.issuerUrl, "issuerUrl");
-    validateTrustSubject(args);
-    return JSON.stringify(buildTrustPolicy(args));
-}
-
-/** The trust policy for `clusters` as JSON text; names and audience checked as for one cluster. */
-export function clustersTrustPolicyJson(args: { clusters: ClusterTrust[]; namespace: string; serviceAccount: string; audience?: string; subjectMatch?: SubjectMatch; maxTrustPolicySize?: number }): string {
-    validateTrustSubject(args);
-    return JSON.stringify(buildClustersTrustPolicy(args));
-}
-
-/** What IrsaRole will create, decided from its args alone (pure; throws IrsaInputError on bad input). */
-export interface IrsaRolePlan {
-    /** Managed ARNs and named inline documents, in resource order. */
-    policies: NormalizedRolePolicy;
-    /** Resource-name suffix of each managed ARN's attachment (same order). */
-    attachmentKeys: string[];
-    /** The trust policy JSON when every input it needs is plain; otherwise computed once known. */
-    trustPolicy: string | undefined;
-    /**
-     * The IAM name given explicitly when Pulumi's auto-name would not be valid (too long, or `*`/`?` from a
-     * wildcard subject in the resource name); undefined keeps the auto-name.
-     */
-    derivedRoleName: string | undefined;
-    /** Whether the role has a fixed name (given or derived), so a replacement must delete it first. */
-    fixedName: boolean;
-    /** How the ServiceAccount is handled. */
-    serviceAccount: "none" | "create" | "annotate";
-}
-
-/**
- * Checks every plain argument before anything is created and plans the children. Values that are Outputs
- * (e.g. from a StackReference) are checked by the same functions once known, inside applies: a bad one then
- * fails the deployment at that resource.
- */
-export function planIrsaRole(name: string, args: ExpandedIrsaRoleArgs): IrsaRolePlan {
-    const match = args.subjectMatch;
-    if (match !== undefined && match !== SubjectMatch.Exact && match !== SubjectMatch.Wildcard) {
-        throw new IrsaInputError("subjectMatch", match, "is not a subject match", "use \"exact\" (the default) or \"wildcard\"");
-    }
-    if ("policy" in args && (args as { policy?: unknown }).policy !== undefined) {
-        // Removed from IrsaRoleArgs in 0.2.0 (a union no other Pulumi language can express); JavaScript callers still reach here.
-        throw new IrsaInputError("policy", "(set)", "is not an IrsaRole argument since 0.2.0", "spread `rolePolicyArgs(policy)` into the args, or use `managedPolicyArns` / `inlinePolicies`");
-    }
-    if (isPlain(args.namespace)) validateSubjectName(args.namespace as string, "namespace", match);
-    if (isPlain(args.serviceAccount)) validateSubjectName(args.serviceAccount as string, "serviceAccount", match);
-    if (isPlain(args.oidcProviderArn)) validateOidcProviderArn(args.oidcProviderArn as string, "oidcProviderArn");
-    if (isPlain(args.issuerUrl)) validateIssuerUrl(args.issuerUrl as string, "issuerUrl");
-    if (isPlain(args.audience)) validateRoleAudience(args.audience as string);
-    // Everything known: the provider/issuer match is checked now too, and the JSON computed once.
-    const audienceKnown = args.audience === undefined || isPlain(args.audience);
-    const known = [args.oidcProviderArn, args.issuerUrl, args.namespace, args.serviceAccount].every(isPlain) && audienceKnown;
-    const clustersKnown = isDeepPlain(args.clusters) && [args.namespace, args.serviceAccount].every(isPlain) && audienceKnown && (args.maxTrustPolicySize === undefined || isPlain(args.maxTrustPolicySize));
-    const trustPolicy =
-        args.clusters !== undefined
-            ? clustersKnown
-                ? clustersTrustPolicyJson(args as Parameters<typeof clustersTrustPolicyJson>[0])
-                : undefined
-            : known
-              ? trustPolicyJson(args as Parameters<typeof trustPolicyJson>[0])
-              : undefined;
-    if (isPlain(args.roleName)) validateRoleName(args.roleName as string);
-    if (isPlain(args.rolePath)) validateRolePath(args.rolePath as string);
-    if (isPlain(args.maxSessionDuration)) validateMaxSessionDuration(args.maxSessionDuration as number);
-    if (isPlain(args.permissionsBoundary)) validatePolicyArn(args.permissionsBoundary as string, "permissionsBoundary");
-    const serviceAccount = planServiceAccount(args);
-    const policies = combineRolePolicies({ managedPolicyArns: [], inlinePolicies: [] }, normalizeRolePolicySet({ managedPolicyArns: args.managedPolicyArns, inlinePolicies: args.inlinePolicies }, ""));
-    const attachmentKeys = policies.managedPolicyArns.map(attachmentKey);
-    const duplicate = attachmentKeys.find((k, i) => attachmentKeys.indexOf(k) !== i);
-    if (duplicate !== undefined) {
-        throw new IrsaInputError("managedPolicyArns", duplicate, "keys two attachments alike (two policy ARNs that differ only in '/' and '-')", "attach one of them through a customer managed policy of another name");
-    }
-    const derivedRoleName = args.roleName === undefined ? explicitNameIfNeeded(`${name}-role`, IAM_ROLE_NAME_RULE, AWS_AUTONAME_SUFFIX) : undefined;
-    return { policies, attachmentKeys, trustPolicy, derivedRoleName, fixedName: args.roleName !== undefined || derivedRoleName !== undefined, serviceAccount };
-}
-
-function planServiceAccount(args: IrsaRoleArgs): IrsaRolePlan["serviceAccount"] {
-    if (args.createServiceAccount && args.annotateServiceAccount) {
-        throw new IrsaInputError("annotateServiceAccount", true, "and `createServiceAccount` exclude each other", "use createServiceAccount when this stack owns the ServiceAccount, annotateServiceAccount when an app's chart does");
-    }
-    const mode = args.createServiceAccount ? "create" : args.annotateServiceAccount ? "annotate" : "none";
-    if (mode === "none") {
-        for (const field of SA_FIELDS) {
-            if (args[field] !== undefined) {
-                throw new IrsaInputError(field, args[field], "only applies to a ServiceAccount IrsaRole creates or annotates, and neither createServiceAccount nor annotateServiceAccount is set", `set createServiceAccount (or annotateServiceAccount): true, or annotate your own ServiceAccount and drop \`${field}\``);
-            }
-        }
-        return mode;
-    }
-    if (args.subjectMatch === SubjectMatch.Wildcard) {
-        const field = mode === "create" ? "createServiceAccount" : "annotateServiceAccount";
-        throw new IrsaInputError(field, true, `cannot ${mode} a ServiceAccount for a wildcard subject`, "annotate the ServiceAccounts yourself, or use subjectMatch \"exact\"");
-    }
-    if (isPlain(args.tokenExpiration)) validateTokenExpiration(args.tokenExpiration, "tokenExpiration", MAX_TOKEN_EXPIRATION);
-    if (isPlain(args.serviceAccountAnnotations)) validateExtraAnnotations(args.serviceAccountAnnotations as Record<string, unknown>);
-    return mode;
 }
 
 export function validateExtraAnnotations(extra: Record<string, unknown>): Record<string, unknown> {

@@ -2,6 +2,7 @@
 // @pulumi/pulumi (erased at compile time), so this file loads and tests without the Pulumi runtime.
 import type { Input } from "@pulumi/pulumi";
 import { AWS_REGION_CODE } from "../aws/names";
+import { isKnown, isPending } from "../common/known";
 import { IrsaInputError } from "../oidc/errors";
 import { validateDns1123Label } from "../kubernetes/names";
 
@@ -196,14 +197,6 @@ export interface WebhookPki {
     key: string;
 }
 
-/** Whether a value is known now (not an Output or a Promise), so it can be checked before any resource. */
-function isKnown(value: unknown): boolean {
-    if (value === null || typeof value !== "object") {
-        return true;
-    }
-    return !(typeof (value as { then?: unknown }).then === "function" || (value as { __pulumiOutput?: unknown }).__pulumiOutput);
-}
-
 
 export function validateRegion(region: unknown, argument = `${ARG}.region`): string {
     if (region === undefined || region === null || region === "") {
@@ -247,7 +240,8 @@ function validateFailurePolicy(policy: unknown): void {
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value) && isKnown(value);
+    // The object itself is there (its leaves may be Inputs, resolved when the values are built).
+    return typeof value === "object" && value !== null && !Array.isArray(value) && !isPending(value);
 }
 
 /** Checks the `values` escape hatch: only chart keys, and none this component must own. */
