@@ -2,8 +2,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { isKnown, isPending } from "../src/common/known";
-import { checked, combine, isLater, Later } from "../src/plans/later";
+import { checked, combine, isKnown, isLater, isPending, Later } from "../src/common/known";
 
 describe("known now", () => {
     it("an Output (the SDK's own) and a promise are pending; nothing else is", () => {

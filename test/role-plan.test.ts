@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { buildClustersTrustPolicy } from "../src/oidc/cluster-trust";
 import { buildTrustPolicy } from "../src/oidc/trust-policy";
-import { isLater, Later, Planned } from "../src/plans/later";
+import { isLater, Later, Planned } from "../src/common/known";
 import { planRole, RolePlan, RoleRequest } from "../src/plans/role-plan";
 
 const ISSUER = "https://oidc.example.com/cluster-a";

@@ -1,8 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { isKnown, isPending } from "../common/known";
+import { checked, givenInput, isKnown, isPending, Planned } from "../common/known";
 import { IrsaInputError } from "../oidc/errors";
 import { validatePolicyArn } from "../aws/names";
-import { checked, givenInput, Planned } from "./later";
 
 // Pure: turns the policy shorthand of IrsaRole / roleFor into managed ARNs and named inline documents, each
 // checked once: now when known (before any resource exists), otherwise once the engine knows it (then a bad one
