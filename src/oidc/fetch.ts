@@ -2,7 +2,18 @@
  * The one network primitive the verifier needs, injected so the core stays pure and tests can fake it.
  * STS fetches with a hard time limit and never follows redirects, so the contract carries both bounds.
  */
-export type FetchLike = (url: string, init: { timeoutMs: number; maxBytes: number }) => Promise<FetchResponse>;
+export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponse>;
+
+export interface FetchInit {
+    timeoutMs: number;
+    maxBytes: number;
+    /** @default "GET" (the issuer's documents); "POST" only for the one STS call */
+    method?: "GET" | "POST";
+    /** Request headers (lowercase names) added to the fetcher's own. */
+    headers?: Record<string, string>;
+    /** The request body (POST). */
+    body?: Buffer;
+}
 
 export interface FetchResponse {
     status: number;

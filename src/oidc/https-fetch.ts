@@ -6,14 +6,15 @@ export interface HttpsFetcherOptions {
      * CA certificates (PEM) to trust instead of the system roots, e.g. the demo's own CA. STS itself trusts
      * public roots (or the provider's thumbprints), so a private CA passing here proves the documents, not the TLS setup.
      */
-    ca?: string | Buffer;
+    ca?: string | Buffer | Array<string | Buffer>;
 }
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME|SSL/;
 
 /**
- * A FetchLike on node:https that behaves like STS's fetcher: https only, GET, no redirect followed (a 3xx
- * comes back as is), one timer bounding connect + the whole response, and reading stopped past maxBytes.
+ * A FetchLike on node:https that behaves like STS's fetcher: https only, GET (or the caller's POST), no
+ * redirect followed (a 3xx comes back as is), one timer bounding connect + the whole response, and reading
+ * stopped past maxBytes.
  */
 export function httpsFetcher(options: HttpsFetcherOptions = {}): FetchLike {
     return (url, init) =>
@@ -44,10 +45,10 @@ export function httpsFetcher(options: HttpsFetcherOptions = {}): FetchLike {
                 }
             };
             const req = https.request(parsed, {
-                method: "GET",
+                method: init.method ?? "GET",
                 ca: options.ca,
                 agent: false,
-                headers: { accept: "application/json", "user-agent": "selfhosted-irsa-doctor" },
+                headers: { accept: "application/json", "user-agent": "selfhosted-irsa-doctor", ...init.headers },
             });
             const timer = setTimeout(
                 () => finish(new FetchError("timeout", `no complete response within ${init.timeoutMs} ms`)),
@@ -84,6 +85,6 @@ export function httpsFetcher(options: HttpsFetcherOptions = {}): FetchLike {
                 res.on("end", () => finish(undefined, { status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) }));
                 res.on("error", (err) => finish(new FetchError("network", err.message)));
             });
-            req.end();
+            req.end(init.body);
         });
 }

@@ -1,6 +1,7 @@
 // `doctor cluster`: reads a live cluster with kubectl and runs the six checks in order. Each check reports
 // its own findings; a check that cannot read what it needs says so, and the others still run.
 import type { FetchLike } from "../../oidc/fetch";
+import type { Finding } from "../../oidc/findings";
 import { DISCOVERY_PATH } from "../../oidc/discovery";
 import { DEFAULT_AUDIENCE } from "../../oidc/trust-policy";
 import { verifyIssuer } from "../../oidc/verify";
@@ -27,6 +28,8 @@ export interface DiagnoseOptions {
     /** The MutatingWebhookConfiguration's name. @default "amazon-eks-pod-identity-webhook" (the chart's fullname) */
     webhookConfiguration?: string;
     runner?: KubectlRunner;
+    /** With --assume-role: asks STS with the minted token (the `sts.assume-role` finding). */
+    assumeRole?: (token: string) => Promise<Finding>;
     /** @default () => new Date() */
     now?: () => Date;
 }
@@ -128,6 +131,17 @@ async function readServiceAccount(reader: ClusterReader, ns: string, name: strin
     return { findings, token: minted.stdout.trim(), audience };
 }
 
+/** With --assume-role: STS's own answer for the minted token (after the token and trust checks). */
+async function askSts(options: DiagnoseOptions, token: string | undefined): Promise<ClusterFinding[]> {
+    if (!options.assumeRole) {
+        return [];
+    }
+    if (token === undefined) {
+        return [failed("sts.assume-role", "STS was not asked: there is no token to present (see token.request)", "fix token.request first")];
+    }
+    return [fromIssuerFinding(await options.assumeRole(token))];
+}
+
 /** Runs every check and returns the findings in order: cluster.*, published.*, token.* and trust.*, sa.*, webhook.*, injection.*. */
 export async function diagnoseCluster(options: DiagnoseOptions): Promise<ClusterFinding[]> {
     const reader = new ClusterReader(options.target, options.timeoutSeconds, options.runner);
@@ -146,7 +160,7 @@ export async function diagnoseCluster(options: DiagnoseOptions): Promise<Cluster
     const issuer = options.issuer ?? cluster.issuer;
     if (issuer === undefined) {
         findings.push(failed("published.issuer", "no --issuer was given and the cluster's own issuer could not be read", "pass --issuer URL (the IAM OIDC provider's URL)"));
-        return [...findings, ...saFindings, ...webhook, ...injection];
+        return [...findings, ...saFindings, ...(await askSts(options, token)), ...webhook, ...injection];
     }
     if (cluster.issuer !== undefined) {
         findings.push(options.issuer === undefined ? passed("cluster.issuer", `no --issuer given: checking the cluster's own issuer ${JSON.stringify(issuer)} as the published one`) : compareIssuers(cluster.issuer, issuer));
@@ -167,6 +181,7 @@ export async function diagnoseCluster(options: DiagnoseOptions): Promise<Cluster
     findings.push(...verified.filter((f) => !/^(token|trust)\./.test(f.id)).map((f) => fromIssuerFinding(f, "published.")));
     findings.push(...saFindings.filter((f) => f.id.startsWith("token.")));
     findings.push(...verified.filter((f) => /^(token|trust)\./.test(f.id)).map((f) => fromIssuerFinding(f)));
+    findings.push(...(await askSts(options, token)));
     findings.push(...saFindings.filter((f) => !f.id.startsWith("token.")));
     findings.push(...webhook, ...injection);
     return findings;

@@ -3,6 +3,7 @@ import { httpsFetcher } from "../../oidc/https-fetch";
 import { DEFAULT_TIMEOUT_MS } from "../../oidc/verify";
 import { WEBHOOK_FULLNAME } from "../../webhook/webhook-values";
 import { flagValue, numberFlag, parseArgs } from "../args";
+import { ASSUME_ROLE_FLAGS, assumeRoleUsage, readAssumeRole } from "../assume-role";
 import type { CliIo } from "../command";
 import { readFlagFile } from "../files";
 import { diagnoseCluster } from "../cluster-doctor/diagnose";
@@ -11,7 +12,7 @@ import type { KubectlRunner } from "../cluster-doctor/kubectl-runner";
 
 export const clusterUsage = `Usage: selfhosted-irsa doctor cluster [--kubeconfig FILE] [--context NAME] [--issuer URL]
          [--namespace NS --service-account SA] [--trust-policy FILE] [--ca-file FILE] [--webhook NAME]
-         [--timeout S] [--json]
+         [--timeout S] [--json] [--assume-role ROLE_ARN [--region R | --sts-endpoint URL]]
 
 Checks a running cluster end to end with kubectl (read-only, except one short-lived TokenRequest when a
 ServiceAccount is named), in this order:
@@ -25,6 +26,8 @@ ServiceAccount is named), in this order:
                   <service>-cert, the certificate's names and expiry, ready endpoints, the failure policy
   6. injection.*  pods whose ServiceAccount has a role but which the webhook did not mutate, with the
                   command that restarts their workload
+  with --assume-role (and --namespace/--service-account), after check 3: sts.assume-role, STS's own answer
+  to AssumeRoleWithWebIdentity with the TokenRequest token
 Prints one line per check (PASS, WARN or FAIL, with the reason and the fix); exits 1 if any check fails.
 
 Flags:
@@ -39,6 +42,7 @@ Flags:
                         another one is found by its webhook's name)
   --timeout S           bound on each request, in seconds (default: ${DEFAULT_TIMEOUT_MS / 1000})
   --json                print the findings as JSON instead of lines
+${assumeRoleUsage}
 
 Example:
   selfhosted-irsa doctor cluster --issuer https://oidc.example.com \\
@@ -67,6 +71,7 @@ export async function runDoctorCluster(argv: readonly string[], io: CliIo, runne
         webhook: { value: true },
         timeout: { value: true },
         json: { value: false },
+        ...ASSUME_ROLE_FLAGS,
     });
     if (args.positional.length > 0) {
         throw new IrsaInputError(args.positional[0], args.positional[0], "is not an argument of `doctor cluster`", "see selfhosted-irsa doctor cluster --help");
@@ -78,14 +83,21 @@ export async function runDoctorCluster(argv: readonly string[], io: CliIo, runne
         throw new IrsaInputError(missing, undefined, "is required with " + (namespace === undefined ? "--service-account" : "--namespace"), "name the ServiceAccount with both --namespace NS and --service-account SA");
     }
     const policyPath = flagValue(args, "trust-policy");
+    const ca = readCaFlag(flagValue(args, "ca-file"));
+    const timeoutSeconds = numberFlag(args, "timeout", DEFAULT_TIMEOUT_MS / 1000);
+    const assumeRole = readAssumeRole(args, ca, Math.round(timeoutSeconds * 1000));
+    if (assumeRole && serviceAccount === undefined) {
+        throw new IrsaInputError("--assume-role", flagValue(args, "assume-role"), "needs a token: name the ServiceAccount", "add --namespace NS --service-account SA (the doctor mints a token for it with the TokenRequest API)");
+    }
     const findings = await diagnoseCluster({
         target: { kubeconfig: flagValue(args, "kubeconfig"), context: flagValue(args, "context") },
         issuer: flagValue(args, "issuer"),
         namespace,
         serviceAccount,
         trustPolicy: policyPath === undefined ? undefined : readFlagFile(policyPath, "--trust-policy"),
-        fetch: httpsFetcher({ ca: readCaFlag(flagValue(args, "ca-file")) }),
-        timeoutSeconds: numberFlag(args, "timeout", DEFAULT_TIMEOUT_MS / 1000),
+        fetch: httpsFetcher({ ca }),
+        timeoutSeconds,
+        assumeRole,
         webhookConfiguration: flagValue(args, "webhook"),
         runner,
     });
