@@ -14,7 +14,7 @@ export function isPending(value: unknown): boolean {
         return false;
     }
     // The SDK marks each Output with `__pulumiOutput: true` (what `pulumi.Output.isInstance` checks).
-    return (value as { __pulumiOutput?: unknown }).__pulumiOutput === true || typeof (value as { then?: unknown }).then === "function";
+    return (value as { __pulumiOutput?: unknown }).__pulumiOutput === true || typeof (value as { then?: unknown }).then === "function" || value instanceof Deferred;
 }
 
 /** Whether nothing in `value` is pending, at any depth. */
@@ -98,4 +98,25 @@ export function checked<T, R = T>(value: pulumi.Input<T> | Planned<T> | undefine
 /** What was given for a value that is checked later (the Input itself), or the value when it is known. */
 export function givenInput<T>(value: Planned<T>): pulumi.Input<T> {
     return value instanceof Later && value.inputs.length === 1 && !(value.inputs[0] instanceof Later) ? (value.inputs[0] as pulumi.Input<T>) : (value as T);
+}
+
+/**
+ * An Input a component supplies after planning: one of its own outputs, which exist only once it is registered.
+ * Pending until then. A component can so plan its children, and check everything known, before it registers
+ * anything (SelfHostedIrsa's `roles` trust the provider it makes).
+ */
+export class Deferred<T> {
+    private supplied?: { input: pulumi.Input<T> };
+
+    supply(input: pulumi.Input<T>): void {
+        this.supplied = { input };
+    }
+
+    /** The Input, once supplied. */
+    get input(): pulumi.Input<T> {
+        if (this.supplied === undefined) {
+            throw new Error("a Deferred input was used before the component supplied it");
+        }
+        return this.supplied.input;
+    }
 }

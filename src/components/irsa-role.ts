@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Later, Planned } from "../common/known";
+import { Deferred, Later, Planned } from "../common/known";
 import { IrsaRoleArgs } from "../plans/irsa-role-args";
-import { planRole, RolePlan, RoleRequest } from "../plans/role-plan";
+import { planRole, prefixArgument, RolePlan, RoleRequest } from "../plans/role-plan";
 
 export type { IrsaRoleArgs, IrsaRoleCluster, RoleForOptions } from "../plans/irsa-role-args";
 export { SubjectMatch } from "../plans/irsa-role-args";
@@ -14,8 +14,8 @@ export { rolePolicyArgs } from "../plans/role-policy";
 const roleForRequests = new WeakMap<IrsaRoleArgs, Omit<RoleRequest, "name" | "args">>();
 
 /** The IrsaRole roleFor makes: its args plus roleFor's shorthand and what the cluster component knows. */
-export function roleForIrsaRole(name: string, request: Omit<RoleRequest, "name">, opts: pulumi.ComponentResourceOptions): IrsaRole {
-    const { args, ...extra } = request;
+export function roleForIrsaRole(name: string, request: RoleRequest, opts: pulumi.ComponentResourceOptions): IrsaRole {
+    const { args, name: _, ...extra } = request;
     roleForRequests.set(args, extra);
     return new IrsaRole(name, args, opts);
 }
@@ -50,7 +50,8 @@ export class IrsaRole extends pulumi.ComponentResource {
         // The multi-language schema reads this parameter: it must be named `args`.
         const plan = planRole({ name, args, ...roleForRequests.get(args) });
         super("selfhosted-irsa:index:IrsaRole", name, {}, opts);
-        const registered = registerRole(plan, this);
+        // The caller's dependsOn (an app's chart, for annotateServiceAccount) orders the ServiceAccount after it too.
+        const registered = registerRole(plan, this, { serviceAccountDependsOn: opts?.dependsOn });
         this.roleArn = registered.role.arn;
         this.roleName = registered.role.name;
         // The Role's own Output when computed later (one apply, one error for both when a late check fails).
@@ -69,6 +70,13 @@ export class IrsaRole extends pulumi.ComponentResource {
     }
 }
 
+export interface RegisterOptions {
+    /** More resources the ServiceAccount (created or patched) waits for, e.g. the app's chart that makes it. */
+    serviceAccountDependsOn?: pulumi.ComponentResourceOptions["dependsOn"];
+    /** Where the role's arguments sit in the caller's (`roles[2].`): messages of checks made later name it. */
+    argumentPrefix?: string;
+}
+
 /** What registering a role gives back: its Role and the ServiceAccount's names (from the object when there is one). */
 export interface RegisteredRole {
     role: aws.iam.Role;
@@ -85,7 +93,8 @@ export interface RegisteredRole {
  * RolePolicyAttachment per managed ARN, and the ServiceAccount when the plan has one. The Role's own
  * inlinePolicies/managedPolicyArns arguments are deprecated in the Pulumi AWS provider v7 and are never used.
  */
-export function registerRole(plan: RolePlan, parent: pulumi.Resource): RegisteredRole {
+export function registerRole(plan: RolePlan, parent: pulumi.Resource, options: RegisterOptions = {}): RegisteredRole {
+    const resolve = <T>(value: Planned<T> | pulumi.Input<T>): pulumi.Input<T> => resolvePlanned(value, options.argumentPrefix);
     const trustPolicy = resolve(plan.role.trustPolicy);
     const role = new aws.iam.Role(
         plan.role.resourceName,
@@ -99,8 +108,15 @@ export function registerRole(plan: RolePlan, parent: pulumi.Resource): Registere
             tags: plan.role.tags,
         },
         // A fixed name cannot exist twice: a replacement (e.g. a new path) must delete the old role first.
-        { parent, ...(plan.role.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}) },
+        { parent, ...(plan.role.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}), ...(plan.role.keepName ? { ignoreChanges: ["name"] } : {}) },
     );
+    const warnings = resolve(plan.warnings);
+    const warn = (list: string[]) => list.forEach((warning) => void pulumi.log.warn(warning, parent));
+    if (Array.isArray(warnings)) {
+        warn(warnings);
+    } else {
+        pulumi.output(warnings).apply(warn);
+    }
     const attached: pulumi.Resource[] = [];
     for (const policy of plan.inlinePolicies) {
         attached.push(new aws.iam.RolePolicy(policy.resourceName, { role: role.name, name: policy.name, policy: resolve(policy.document) }, { parent }));
@@ -118,7 +134,7 @@ export function registerRole(plan: RolePlan, parent: pulumi.Resource): Registere
     const annotations = pulumi.all([role.arn, resolve(sa.settings)]).apply(([roleArn, settings]) => sa.annotations(roleArn, settings));
     const metadata = { namespace: resolve(plan.namespace), name: resolve(plan.serviceAccount), annotations };
     // Pods that use it get a role that already has its permissions.
-    const saOpts = { parent, dependsOn: attached };
+    const saOpts = options.serviceAccountDependsOn === undefined ? { parent, dependsOn: attached } : pulumi.mergeOptions({ parent, dependsOn: attached }, { dependsOn: options.serviceAccountDependsOn });
     // "annotate": a server-side apply patch owns only these annotations; destroy removes them and leaves the
     // ServiceAccount to the chart that made it. "create": this stack owns the whole object.
     const account = sa.mode === "create" ? new k8s.core.v1.ServiceAccount(sa.resourceName, { metadata }, saOpts) : new k8s.core.v1.ServiceAccountPatch(sa.resourceName, { metadata }, saOpts);
@@ -135,10 +151,18 @@ export function registerRole(plan: RolePlan, parent: pulumi.Resource): Registere
  * A planned value as a resource input: the value when the plan knew it, else one Output that waits for the Inputs
  * it needs and computes it (known values are not wrapped: an await per Output costs, for thousands of roles).
  */
-export function resolve<T>(value: Planned<T> | pulumi.Input<T>): pulumi.Input<T> {
+export function resolvePlanned<T>(value: Planned<T> | pulumi.Input<T>, argumentPrefix?: string): pulumi.Input<T> {
     if (!(value instanceof Later)) {
         return value;
     }
-    const leaves = value.leaves() as pulumi.Input<unknown>[];
-    return pulumi.all(leaves).apply((values) => value.evaluate(new Map(leaves.map((leaf, i) => [leaf, values[i]]))) as pulumi.UnwrappedObject<T> as T) as pulumi.Output<T>;
+    const leaves = value.leaves();
+    // A Deferred is an Input the component supplied after planning (its own outputs).
+    const inputs = leaves.map((leaf) => (leaf instanceof Deferred ? leaf.input : leaf)) as pulumi.Input<unknown>[];
+    return pulumi.all(inputs).apply((values) => {
+        try {
+            return value.evaluate(new Map(leaves.map((leaf, i) => [leaf, values[i]]))) as pulumi.UnwrappedObject<T> as T;
+        } catch (error) {
+            throw argumentPrefix === undefined ? error : prefixArgument(error, argumentPrefix);
+        }
+    }) as pulumi.Output<T>;
 }

@@ -18,23 +18,11 @@ export interface IrsaRoleCluster {
     issuerUrl: pulumi.Input<string>;
 }
 
-export interface IrsaRoleArgs {
-    /** ARN of the cluster's IAM OIDC provider (SelfHostedIrsa output `oidcProviderArn`, or a StackReference output). Give it with `issuerUrl`, or give `clusters`. Default: none */
-    oidcProviderArn?: pulumi.Input<string>;
-    /** The cluster's issuer URL (SelfHostedIrsa output `issuerUrl`): https, no trailing slash. Must be the URL the provider ARN names. Default: none */
-    issuerUrl?: pulumi.Input<string>;
-    /**
-     * Several clusters trusting one role (blue/green, regions): one trust statement per cluster. Instead of
-     * `oidcProviderArn` + `issuerUrl`. Each provider and issuer once, all in the role's account.
-     * Default: none (the one cluster of oidcProviderArn + issuerUrl)
-     */
-    clusters?: pulumi.Input<IrsaRoleCluster[]>;
-    /** The account's IAM quota "Role trust policy length", when raised (2048 to 8192). Default: 2048 */
-    maxTrustPolicySize?: pulumi.Input<number>;
-    /** Namespace of the service account: a DNS-1123 label (with subjectMatch "wildcard", a pattern with `*`/`?`). Default: the chart's, when exactly one preset in `addons` has one; else required */
-    namespace?: pulumi.Input<string>;
-    /** Name of the service account: a DNS-1123 subdomain (with subjectMatch "wildcard", a pattern with `*`/`?`). Default: the chart's, when exactly one preset in `addons` has one; else required */
-    serviceAccount?: pulumi.Input<string>;
+/**
+ * What a role may do and how it is made: the settings IrsaRole, `SelfHostedIrsa.roleFor` and SelfHostedIrsa's
+ * `roles` share, with one meaning and one check each.
+ */
+export interface RoleSettings {
     /**
      * Least-privilege policies of common add-ons, scoped to the resources named, e.g.
      * `{ externalDns: { hostedZoneArns: [zoneArn] } }`: one inline policy per preset, named after it.
@@ -54,8 +42,9 @@ export interface IrsaRoleArgs {
      */
     inlinePolicies?: Record<string, pulumi.Input<string>>;
     /**
-     * The `aud` the trust policy pins with StringEquals: one of the IAM OIDC provider's client IDs.
-     * Default: "sts.amazonaws.com" (roleFor: the component's first audience)
+     * The `aud` the trust policy pins with StringEquals: one of the IAM OIDC provider's client IDs, the
+     * audience of the pods' tokens (the cluster stack's SelfHostedIrsa output `tokenAudience`).
+     * Default: "sts.amazonaws.com" (roleFor and `roles`: the component's `tokenAudience`)
      */
     audience?: pulumi.Input<string>;
     /**
@@ -100,10 +89,47 @@ export interface IrsaRoleArgs {
     stsRegionalEndpoints?: pulumi.Input<boolean>;
     /** `eks.amazonaws.com/token-expiration` in seconds (600 to 2^31) on the created or annotated ServiceAccount. Default: not set (the webhook's, 86400) */
     tokenExpiration?: pulumi.Input<number>;
+    /** The account's IAM quota "Role trust policy length", when raised (2048 to 8192). Default: 2048 */
+    maxTrustPolicySize?: pulumi.Input<number>;
 }
 
-/** What `SelfHostedIrsa.roleFor` takes besides the names and the policy: IrsaRole's args without what the component supplies. */
-export type RoleForOptions = Omit<IrsaRoleArgs, "oidcProviderArn" | "issuerUrl" | "clusters" | "namespace" | "serviceAccount"> & {
+export interface IrsaRoleArgs extends RoleSettings {
+    /** ARN of the cluster's IAM OIDC provider (SelfHostedIrsa output `oidcProviderArn`, or a StackReference output). Give it with `issuerUrl`, or give `clusters`. Default: none */
+    oidcProviderArn?: pulumi.Input<string>;
+    /** The cluster's issuer URL (SelfHostedIrsa output `issuerUrl`): https, no trailing slash. Must be the URL the provider ARN names. Default: none */
+    issuerUrl?: pulumi.Input<string>;
+    /**
+     * Several clusters trusting one role (blue/green, regions): one trust statement per cluster. Instead of
+     * `oidcProviderArn` + `issuerUrl`. Each provider and issuer once, all in the role's account.
+     * Default: none (the one cluster of oidcProviderArn + issuerUrl)
+     */
+    clusters?: pulumi.Input<IrsaRoleCluster[]>;
+    /** Namespace of the service account: a DNS-1123 label (with subjectMatch "wildcard", a pattern with `*`/`?`). Default: the chart's, when exactly one preset in `addons` has one; else required */
+    namespace?: pulumi.Input<string>;
+    /** Name of the service account: a DNS-1123 subdomain (with subjectMatch "wildcard", a pattern with `*`/`?`). Default: the chart's, when exactly one preset in `addons` has one; else required */
+    serviceAccount?: pulumi.Input<string>;
+    /**
+     * Namespaces where the cluster's pod identity webhook injects nothing (SelfHostedIrsa output
+     * `webhookExemptNamespaces`: with failurePolicy "Fail", kube-system and the webhook's own). A role whose
+     * ServiceAccount is in one of them is refused: its pods would get no AWS credentials.
+     * Default: [] (not checked)
+     */
+    webhookExemptNamespaces?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** What `SelfHostedIrsa.roleFor` takes besides the names and the policy: the role's settings, and more clusters. */
+export interface RoleForOptions extends RoleSettings {
     /** More clusters to trust besides the component's own (blue/green): `[{ oidcProviderArn, issuerUrl }]`. Default: none */
     additionalClusters?: pulumi.Input<IrsaRoleCluster[]>;
-};
+}
+
+/**
+ * A role for one of the cluster's service accounts, as SelfHostedIrsa's `roles` takes it: what `roleFor` makes,
+ * in every language (the same names, trust and checks), without a component of its own.
+ */
+export interface ServiceAccountRole extends RoleForOptions {
+    /** Namespace of the service account: a DNS-1123 label (with subjectMatch "wildcard", a pattern with `*`/`?`). Plain: it names the role. */
+    namespace: string;
+    /** Name of the service account: a DNS-1123 subdomain (with subjectMatch "wildcard", a pattern with `*`/`?`). Plain: it names the role. */
+    serviceAccount: string;
+}

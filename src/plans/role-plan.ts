@@ -61,7 +61,14 @@ export interface RolePlan {
         tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
         /** A fixed name (given or derived) cannot exist twice: a replacement deletes the old role first. */
         deleteBeforeReplace: boolean;
+        /**
+         * A derived name is kept once the role exists (`ignoreChanges: ["name"]`): what it is derived from may change
+         * (a renamed component, roleFor's names in 0.3.0), and IAM replaces a role whose name changes.
+         */
+        keepName: boolean;
     };
+    /** Warnings for the user (a wildcard namespace that also matches one the webhook never intercepts). */
+    warnings: Planned<string[]>;
     /** One RolePolicy per inline document, in name order. */
     inlinePolicies: Array<{ resourceName: string; name: string; document: Planned<string> }>;
     /** One RolePolicyAttachment per managed ARN, keyed by ARN (by position for ARNs not known yet). */
@@ -74,6 +81,37 @@ export interface RolePlan {
         /** The annotations, once the role's ARN is known. */
         annotations(roleArn: string, settings: AnnotationSettings): Record<string, string>;
     };
+}
+
+/**
+ * The same error with its argument placed in the caller's arguments (`namespace` → `roles[2].namespace`). The
+ * error is changed in place (the same error may reach several resources: it is reported once).
+ */
+export function prefixArgument(error: unknown, prefix: string): unknown {
+    if (error instanceof IrsaInputError && !error.argument.startsWith(prefix)) {
+        const argument = `${prefix}${error.argument}`;
+        error.message = error.message.replace(`\`${error.argument}\``, `\`${argument}\``);
+        Object.defineProperty(error, "argument", { value: argument });
+    }
+    return error;
+}
+
+/**
+ * The name roleFor and SelfHostedIrsa's `roles` give a role: `<component>_<namespace>_<serviceAccount>`. Kubernetes
+ * names (and wildcard patterns) never hold `_`, so reading from the right gives back the three parts: no two
+ * roles share a name, whatever the component is called. `_` is valid in IAM names and the name is as long as
+ * 0.2's, so the Role keeps Pulumi's auto-name exactly when it did.
+ */
+export function roleForName(component: string, namespace: string, serviceAccount: string): string {
+    return `${component}_${namespace}_${serviceAccount}`;
+}
+
+/**
+ * roleFor's name before 0.3.0, `<component>-<namespace>-<serviceAccount>`, which two roles could share (`team-a` +
+ * `reader`, `team` + `a-reader`); deployed roles keep their URNs through it as an alias.
+ */
+export function legacyRoleForName(component: string, namespace: string, serviceAccount: string): string {
+    return `${component}-${namespace}-${serviceAccount}`;
 }
 
 /** Plans a role; throws IrsaInputError on the first bad argument that is known now. */
@@ -105,12 +143,14 @@ export function planRole(request: RoleRequest): RolePlan {
     const provider = checked(trust.oidcProviderArn, (arn: string) => ({ arn, host: validateOidcProviderArn(arn, "oidcProviderArn") }));
     const issuer = checked(trust.issuerUrl, (url: string) => validateIssuerUrl(url, "issuerUrl"));
     const audience = checked(args.audience, validateRoleAudience) ?? DEFAULT_AUDIENCE;
+    // A ServiceAccount where the webhook injects nothing is refused; known later, it fails the Role (it takes the check).
+    const warnings = args.webhookExemptNamespaces === undefined ? [] : combine([namespace, args.webhookExemptNamespaces], ([ns, exempt]) => checkInjected(name, ns, exempt, match));
     const trustPolicy =
         trust.clusters !== undefined
-            ? combine([trust.clusters, namespace, serviceAccount, audience, trust.maxTrustPolicySize], ([clusters, ns, sa, aud, max]) =>
+            ? combine([trust.clusters, namespace, serviceAccount, audience, trust.maxTrustPolicySize, warnings], ([clusters, ns, sa, aud, max]) =>
                   JSON.stringify(clustersTrustPolicy(clusters, trust.hosts ?? validateClusters(clusters), serviceAccountSubject(ns, sa), aud, match, max)),
               )
-            : combine([provider, issuer, namespace, serviceAccount, audience], ([p, url, ns, sa, aud]) => JSON.stringify(oneClusterTrustPolicy(p, url, ns, sa, aud, match)));
+            : combine([provider, issuer, namespace, serviceAccount, audience, warnings], ([p, url, ns, sa, aud]) => JSON.stringify(oneClusterTrustPolicy(p, url, ns, sa, aud, match)));
 
     const roleName = checked(args.roleName, validateRoleName);
     const path = checked(args.rolePath, validateRolePath);
@@ -139,11 +179,40 @@ export function planRole(request: RoleRequest): RolePlan {
             permissionsBoundary,
             tags: args.tags,
             deleteBeforeReplace: args.roleName !== undefined || derivedName !== undefined,
+            keepName: derivedName !== undefined,
         },
+        warnings,
         inlinePolicies: combined.inlinePolicies.map((p) => ({ resourceName: `${name}-${inlinePolicySuffix(p.name)}`, name: p.name, document: p.document })),
         attachments: combined.managedPolicyArns.map((arn, i) => ({ resourceName: `${name}-attach-${attachmentKeys[i]}`, policyArn: arn })),
         serviceAccountResource,
     };
+}
+
+/**
+ * Refuses a ServiceAccount in a namespace the cluster's webhook never intercepts (its pods would silently get no
+ * AWS credentials); for a wildcard namespace that also matches one, a warning. Returns the warnings.
+ */
+function checkInjected(role: string, namespace: string, exempt: readonly string[], match: SubjectMatch | undefined): string[] {
+    const list = [...exempt];
+    if (list.length === 0) {
+        return [];
+    }
+    const why = `(with failurePolicy "Fail" it leaves out ${list.join(" and ")}, so that it can never block the pods that bring it back)`;
+    if (match === SubjectMatch.Wildcard) {
+        // As IAM's StringLike: `*` any run of characters, `?` one (a checked pattern holds only [a-z0-9.-*?]).
+        const pattern = new RegExp(`^${[...namespace].map((c) => (c === "*" ? ".*" : c === "?" ? "." : c === "." ? "\\." : c)).join("")}$`);
+        const matched = list.filter((ns) => pattern.test(ns));
+        return matched.length === 0 ? [] : [`Role ${role}: its namespace pattern "${namespace}" also matches ${matched.join(" and ")}, where the cluster's pod identity webhook injects nothing ${why}: pods there get no AWS credentials from it.`];
+    }
+    if (list.includes(namespace)) {
+        throw new IrsaInputError(
+            "namespace",
+            namespace,
+            `is a namespace the cluster's pod identity webhook never intercepts ${why}: the pods of role ${role} would start without AWS credentials`,
+            "run the workload and its ServiceAccount in another namespace (give `namespace`), or set the webhook's failurePolicy to \"Ignore\" (README, \"The webhook's failure policy\")",
+        );
+    }
+    return [];
 }
 
 /** The one-cluster trust policy from checked values (the provider's host, the issuer), the same JSON as buildTrustPolicy's. */

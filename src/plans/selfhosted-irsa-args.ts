@@ -8,6 +8,7 @@ import { validateWebhookArgs, WebhookArgs } from "../webhook/webhook-values";
 import { validateJwksPath } from "../oidc/documents";
 import { DEFAULT_JWKS_PATH, issuerHost, validateIssuerUrl } from "../oidc/discovery";
 import { isKnown } from "../common/known";
+import type { ServiceAccountRole } from "./irsa-role-args";
 import { IrsaInputError } from "../oidc/errors";
 import { DEFAULT_AUDIENCE, validateOidcProviderArn } from "../oidc/trust-policy";
 
@@ -85,6 +86,13 @@ export interface SelfHostedIrsaArgs {
      * Plain. Default: []
      */
     previousIssuers?: string[];
+    /**
+     * Roles for this cluster's service accounts, made as `roleFor` makes them (the same names, trust, audience
+     * and checks) in every language, YAML included: each is the Role plus one resource per policy, with no
+     * component of its own. Their ARNs are in `roleArns`, keyed "namespace/serviceAccount". Plain: the list,
+     * and each entry's namespace and serviceAccount, decide the resources. Default: []
+     */
+    roles?: ServiceAccountRole[];
 }
 
 /** Args with defaults applied where they are plain (no Inputs resolved). */

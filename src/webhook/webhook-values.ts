@@ -170,8 +170,12 @@ export const AVAILABILITY_DEFAULTS = {
  * `kubernetes.io/metadata.name` is set on every namespace by the API server (Kubernetes 1.21+).
  */
 export function failClosedNamespaceSelector(webhookNamespace: string): Record<string, unknown> {
-    const excluded = [...new Set([DEFAULT_WEBHOOK_NAMESPACE, webhookNamespace])];
-    return { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: excluded }] };
+    return { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: exemptNamespaces(FailurePolicy.Fail, webhookNamespace) }] };
+}
+
+/** The namespaces the webhook never intercepts: with failurePolicy "Fail", kube-system and its own; else none. */
+export function exemptNamespaces(failurePolicy: FailurePolicy | undefined, webhookNamespace: string = DEFAULT_WEBHOOK_NAMESPACE): string[] {
+    return failurePolicy === FailurePolicy.Fail ? [...new Set([DEFAULT_WEBHOOK_NAMESPACE, webhookNamespace])] : [];
 }
 
 /** WebhookArgs with every Input resolved, as `buildWebhookValues` takes them. */
