@@ -42,8 +42,8 @@ upstream_replaces() {
         inblock && /^\)/ { inblock = 0; next }
         /^replace / { sub(/^replace[[:space:]]+/, ""); print; next }
         inblock { print }
-    ' "$1" | sed 's#//.*##' | awk 'NF >= 4 && $3 == "=>" && $4 !~ /^\.\.?\// { printf "-replace=%s=%s@%s\n", $1, $4, $5 }
-                                   NF >= 5 && $4 == "=>" && $5 !~ /^\.\.?\// { printf "-replace=%s@%s=%s@%s\n", $1, $2, $5, $6 }'
+    ' "$1" | sed 's#//.*##' | awk 'NF == 4 && $2 == "=>" && $3 !~ /^\.\.?\// { printf "-replace=%s=%s@%s\n", $1, $3, $4 }
+                                   NF == 5 && $3 == "=>" && $4 !~ /^\.\.?\// { printf "-replace=%s@%s=%s@%s\n", $1, $2, $4, $5 }'
 }
 
 # k8s_staging_replaces KUBERNETES_MOD STAGING_VERSION: every k8s.io/<staging> module the go.mod maps to ./staging
@@ -127,8 +127,9 @@ build_one() {
     case "$name" in
         kubernetes) build_kubernetes "$K8S_VERSION" "$out" kube-apiserver kubectl ;;
         kubectl-1.37) build_kubernetes "$KUBECTL_NEW_VERSION" "$out" kubectl ;;
-        webhook) build_module github.com/aws/amazon-eks-pod-identity-webhook "$WEBHOOK_VERSION" "$out" "-s -w" \
-            github.com/aws/amazon-eks-pod-identity-webhook ;;
+        # main.webhookVersion is what --version prints (v0.1.0 unless stamped).
+        webhook) build_module github.com/aws/amazon-eks-pod-identity-webhook "$WEBHOOK_VERSION" "$out" \
+            "-s -w -X main.webhookVersion=$WEBHOOK_VERSION" github.com/aws/amazon-eks-pod-identity-webhook ;;
         pulumi)
             # The CLI's go.mod replaces sdk/v3 with ../sdk; the scratch module requires the same tag instead.
             local dir; dir="$(scratch "$(basename "$out")")"
@@ -165,7 +166,7 @@ build_one() {
             sed "s/@PULUMI_VERSION@/$PULUMI_VERSION/g" "$REPO/lab/codegen/go.mod.in" > "$dir/go.mod"
             local mod; mod="$(upstream_mod "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION")"
             mapfile -t reps < <(upstream_replaces "$mod")
-            (cd "$dir" && go mod edit "${reps[@]}")
+            [ ${#reps[@]} -eq 0 ] || (cd "$dir" && go mod edit "${reps[@]}")
             tidy_and_build "$dir" "$out" "-s -w" .
             mv "$out/$(basename "$dir")" "$out/selfhosted-irsa-codegen" 2>/dev/null || true ;;
         etcd)

@@ -10,7 +10,7 @@ export type { WebhookArgs, WebhookImage, WebhookToleration } from "./webhook/web
 export { IrsaRole, rolePolicyArgs } from "./components/irsa-role";
 export type { IrsaRoleArgs, IrsaRoleCluster, RoleForOptions, PolicyDocumentObject, RolePolicy, RolePolicySet } from "./components/irsa-role";
 // Add-on policy presets (IrsaRole `addons`), also usable as plain functions returning the document.
-export { ADDON_NAMES, addonDefaults, addonPolicies, addonPolicy } from "./aws/addons";
+export { ADDON_NAMES, addonDefaults, addonPolicies, addonPolicy, EbsCsiDriverVolumeScope, LoadBalancerControllerScope } from "./aws/addons";
 export type {
     AddonName,
     AddonPresets,

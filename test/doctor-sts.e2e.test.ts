@@ -138,8 +138,8 @@ describe("doctor --assume-role: STS accepts", () => {
         assert.equal(req.headers["content-length"], String(Buffer.byteLength(req.body)));
         assert.equal(req.headers.authorization, undefined);
         assert.deepEqual(Object.keys(req.headers).filter((h) => h.startsWith("x-amz")), [], "no SigV4 date, security token or content hash");
-        assert.equal(req.body, `Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A${SIM_ACCOUNT}%3Arole%2Fs3-reader&RoleSessionName=selfhosted-irsa-doctor&WebIdentityToken=${jwt}`);
-        assert.deepEqual(req.form.map(([k]) => k), ["Action", "Version", "RoleArn", "RoleSessionName", "WebIdentityToken"]);
+        assert.equal(req.body, `Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A${SIM_ACCOUNT}%3Arole%2Fs3-reader&RoleSessionName=selfhosted-irsa-doctor&WebIdentityToken=${jwt}&DurationSeconds=900`);
+        assert.deepEqual(req.form.map(([k]) => k), ["Action", "Version", "RoleArn", "RoleSessionName", "WebIdentityToken", "DurationSeconds"]);
         const line = run.stdout.split("\n").find((l) => l.startsWith("PASS sts.assume-role: ")) ?? "";
         const host = issuerHost(issuer.url);
         assert.match(line, new RegExp(`^PASS sts\\.assume-role: POST ${sts.url.replace(/[.]/g, "\\.")} \\(--sts-endpoint\\): STS let the token assume ${ROLE}: `));

@@ -82,6 +82,11 @@ function yamlUsage(schema: PackageSchema, program: { resources?: Record<string, 
     return { resources, problems };
 }
 
+/** The Python SDK's name for an enum member: upper snake case (PriceClass_100 → PRICE_CLASS_100). */
+function pyEnumMember(name: string): string {
+    return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[^A-Za-z0-9]+/g, "_").toUpperCase();
+}
+
 function pythonUsage(schema: PackageSchema, source: string): Usage {
     const { imports, statements } = readPython(source);
     const alias = Object.keys(imports).find((a) => imports[a] === PY_MODULE);
@@ -106,6 +111,16 @@ function pythonUsage(schema: PackageSchema, source: string): Usage {
             case "dict":
                 return { kind: "object", fields: Object.fromEntries(v.entries.map(([k, x]) => [k.kind === "string" ? k.value : "?", use(x, `${where}[${JSON.stringify(k)}]`)])) };
             case "name": {
+                // `<module>.<Enum>.<MEMBER>`: the enum's value (Python members are the names in upper snake case).
+                const member = new RegExp(`^${alias}\\.(\\w+)\\.(\\w+)$`).exec(v.path);
+                if (member) {
+                    const entry = schema.types?.[`${PACKAGE}:index:${member[1]}`]?.enum?.find((e) => pyEnumMember(String(e.name ?? e.value)) === member[2]);
+                    if (entry) {
+                        return { kind: "scalar", value: entry.value };
+                    }
+                    problems.push(`${where}: ${v.path} is not a member of an enum of the schema`);
+                    return { kind: "unknown" };
+                }
                 const [variable, attr, ...rest] = v.path.split(".");
                 if (resources[variable] && attr && rest.length === 0) {
                     return { kind: "output", resource: resources[variable], property: pythonName(attr, where) };

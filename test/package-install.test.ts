@@ -54,11 +54,12 @@ describe("npm pack → npm install into a fresh project", { timeout: 300_000 }, 
     });
     after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-    it("the tarball holds compiled JS, declarations, README, CHANGELOG and package.json, nothing else", () => {
+    it("the tarball holds compiled JS, declarations, README, CHANGELOG, package.json and the plugin's schema.json and PulumiPlugin.yaml, nothing else", () => {
         const paths = packed.map((f) => f.path).sort();
-        const unexpected = paths.filter((p) => !/^dist\/.+\.(js|d\.ts)$/.test(p) && !["package.json", "README.md", "CHANGELOG.md"].includes(p));
+        // schema.json and PulumiPlugin.yaml: an installed copy is a plugin `pulumi package add` can start (dist/plugin.js serves the schema).
+        const unexpected = paths.filter((p) => !/^dist\/.+\.(js|d\.ts)$/.test(p) && !["package.json", "README.md", "CHANGELOG.md", "schema.json", "PulumiPlugin.yaml"].includes(p));
         assert.deepEqual(unexpected, []);
-        for (const p of ["dist/index.js", "dist/index.d.ts", "dist/cli/main.js"]) {
+        for (const p of ["dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/plugin.js", "schema.json", "PulumiPlugin.yaml"]) {
             assert.ok(paths.includes(p), `${p} missing from the tarball`);
         }
         assert.ok(!paths.some((p) => /(^|\/)(test|fixtures|build|src)\//.test(p)), "no test, fixture, build or source files");

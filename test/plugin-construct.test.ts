@@ -1,6 +1,6 @@
 // Both components constructed the way `pulumi package add` consumers (Python, YAML, Go, ...) construct them:
-// through the component provider that run-plugin hosts (@pulumi/pulumi/provider/experimental, the object behind
-// the Construct RPC), with plain inputs as the engine sends them, and the state serialized for the wire as the
+// through the provider the package's plugin serves (src/provider.ts, the object behind the Construct RPC), with
+// plain inputs as the engine sends them, and the state serialized for the wire as the
 // provider server does (runtime/rpc serializeResourceProperties). Secrets must survive that trip.
 import { strict as assert } from "node:assert";
 import { createPublicKey } from "node:crypto";
@@ -12,7 +12,8 @@ import { ACCOUNT_ID, REGION, isSecretValue, ofType, reveal, setupMocks, tlsPriva
 import { REPO_ROOT } from "./helpers/plugin-host";
 
 setupMocks();
-const { SelfHostedIrsa, IrsaRole } = require("../src/index") as typeof import("../src/index");
+// Loaded after the mocks, so the provider's own require of the components gets the mocked runtime.
+require("../src/index");
 // Returns [serialized properties, dependencies], as the provider server uses it.
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { serializeResourceProperties(label: string, props: Record<string, unknown>): Promise<[Record<string, any>, unknown]> };
 
@@ -24,9 +25,7 @@ interface ComponentProviderLike {
     version: string;
     construct(name: string, type: string, inputs: Record<string, unknown>, options: Record<string, unknown>): Promise<ConstructResult>;
 }
-const { ComponentProvider } = require("@pulumi/pulumi/provider/experimental/provider") as {
-    ComponentProvider: new (options: { name: string; dirname: string; components: unknown[] }) => ComponentProviderLike;
-};
+const { irsaProvider } = require("../src/provider") as { irsaProvider(): ComponentProviderLike };
 
 const PRIVATE_PEM = fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", "keys", "rsa2048.pkcs8.pem"), "utf8");
 // The "generated" key of py-irsa: real key material, so its JWKS can be built under mocks.
@@ -46,7 +45,7 @@ describe("constructing through the component provider (what other languages get)
     let role: Record<string, any>;
 
     before(async () => {
-        provider = new ComponentProvider({ name: "selfhosted-irsa", dirname: REPO_ROOT, components: [SelfHostedIrsa, IrsaRole] });
+        provider = irsaProvider();
         // A YAML or Python program passes the key as a plain string unless its author wrapped it.
         withKey = await construct(provider, "yaml-irsa", "selfhosted-irsa:index:SelfHostedIrsa", {
             bucketName: "irsa-from-yaml",
@@ -92,6 +91,10 @@ describe("constructing through the component provider (what other languages get)
         for (const key of ["issuerUrl", "oidcProviderArn", "jwks", "discoveryDocument", "publicKeyPems"]) {
             assert.ok(!isSecretValue(withKey[key]), key);
         }
+    });
+
+    it("an unknown type is refused, naming the package's components", async () => {
+        await assert.rejects(provider.construct("x", "selfhosted-irsa:index:NoSuch", {}, {}), /no component "selfhosted-irsa:index:NoSuch".*SelfHostedIrsa/);
     });
 
     it("no private field of the class travels as an output; the audience roles must pin does (tokenAudience)", () => {

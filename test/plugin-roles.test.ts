@@ -1,6 +1,6 @@
 // SelfHostedIrsa's `roles` constructed the way other languages construct it (issue 19 item 7): through the
-// component provider that run-plugin hosts, with the plain inputs a YAML program sends. Under the real engine the
-// engine developer's suite runs the same from YAML.
+// provider the package's plugin serves (src/provider.ts), with the plain inputs a YAML program sends. The engine
+// suite (test/engine) runs YAML programs under the real engine.
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -9,12 +9,10 @@ import { ACCOUNT_ID, ofType, registeredUrns, setupMocks } from "./helpers/pulumi
 import { REPO_ROOT } from "./helpers/plugin-host";
 
 setupMocks();
-const { SelfHostedIrsa, IrsaRole } = require("../src/index") as typeof import("../src/index");
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { serializeResourceProperties(label: string, props: Record<string, unknown>): Promise<[Record<string, any>, unknown]> };
-const { ComponentProvider } = require("@pulumi/pulumi/provider/experimental/provider") as {
-    ComponentProvider: new (options: { name: string; dirname: string; components: unknown[] }) => {
-        construct(name: string, type: string, inputs: Record<string, unknown>, options: Record<string, unknown>): Promise<{ state: Record<string, unknown> }>;
-    };
+// Loaded after the mocks, so the provider's own require of the components gets the mocked runtime.
+const { irsaProvider } = require("../src/provider") as {
+    irsaProvider(): { construct(name: string, type: string, inputs: Record<string, unknown>, options: Record<string, unknown>): Promise<{ state: Record<string, unknown> }> };
 };
 
 const PEM = fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", "keys", "ec-p256.spki.pem"), "utf8");
@@ -22,7 +20,7 @@ const PEM = fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", "keys", "ec
 describe("roles through the component provider", { timeout: 180_000 }, () => {
     let state: Record<string, any>;
     before(async () => {
-        const provider = new ComponentProvider({ name: "selfhosted-irsa", dirname: REPO_ROOT, components: [SelfHostedIrsa, IrsaRole] });
+        const provider = irsaProvider();
         const result = await provider.construct(
             "yaml-roles",
             "selfhosted-irsa:index:SelfHostedIrsa",

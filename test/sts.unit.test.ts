@@ -58,7 +58,7 @@ describe("the STS endpoint", () => {
 describe("the request body", () => {
     it("is the five fields in order, RFC 3986-encoded", () => {
         const body = assumeRoleWithWebIdentityBody("arn:aws:iam::111122223333:role/team/app", "selfhosted-irsa-doctor", "a.b-_c.d e+f!'()*~");
-        assert.equal(body.toString(), "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2Fteam%2Fapp&RoleSessionName=selfhosted-irsa-doctor&WebIdentityToken=a.b-_c.d%20e%2Bf%21%27%28%29%2A~");
+        assert.equal(body.toString(), "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2Fteam%2Fapp&RoleSessionName=selfhosted-irsa-doctor&WebIdentityToken=a.b-_c.d%20e%2Bf%21%27%28%29%2A~&DurationSeconds=900");
     });
 });
 
@@ -152,7 +152,7 @@ describe("the answer, through an injected fetch", () => {
         assert.equal(url, endpoint.url);
         assert.equal(init.method, "POST");
         assert.deepEqual(init.headers, { "content-type": "application/x-www-form-urlencoded; charset=utf-8", accept: "text/xml", "content-length": String(init.body!.length) });
-        assert.match(init.body!.toString(), /&WebIdentityToken=h\.p\.s$/);
+        assert.match(init.body!.toString(), /&WebIdentityToken=h\.p\.s&DurationSeconds=900$/);
         assert.ok(bodies[0].every((b) => b === 0), "the answer's bytes are zeroed once read");
     });
 

@@ -6,11 +6,12 @@ import pulumi_selfhosted_irsa as selfhosted_irsa
 
 # The signing key is generated (RSA 2048) and kept, encrypted, in the stack; the documents go to S3; the pod
 # identity webhook is installed with the ambient kubeconfig (or the stack's kubernetes provider).
-# String choices (hosting kind, failure policy, subject match) are enums in the SDK; plain strings work too.
+# String choices (hosting kind, failure policy, subject match) are enums in the SDK: pass their members (a plain
+# string works at run time, but a type checker such as mypy refuses it).
 irsa = selfhosted_irsa.SelfHostedIrsa(
     "cluster-irsa",
-    hosting=selfhosted_irsa.HostingArgsArgs(kind="s3"),
-    webhook=selfhosted_irsa.WebhookArgsArgs(enabled=True, failure_policy="Ignore"),
+    hosting=selfhosted_irsa.HostingArgs(kind=selfhosted_irsa.HostingKind.S3),
+    webhook=selfhosted_irsa.WebhookArgs(enabled=True, failure_policy=selfhosted_irsa.FailurePolicy.IGNORE),
     tags={"cluster": pulumi.get_stack()},
     # What roleFor makes in TypeScript, as data: the Role and its policy, named cluster-irsa_apps_web, trusting this
     # cluster and pinning its token audience. Its ARN is in role_arns["apps/web"].
@@ -46,7 +47,7 @@ batch_writer = selfhosted_irsa.IrsaRole(
     audience=irsa.token_audience,
     namespace="batch",
     service_account="*",
-    subject_match="wildcard",
+    subject_match=selfhosted_irsa.SubjectMatch.WILDCARD,
     max_session_duration=7200,
     inline_policies={
         "write-results": json.dumps(

@@ -12,6 +12,9 @@ export * from "./sts-endpoint";
 export const STS_API_VERSION = "2011-06-15";
 /** The session name the doctor asks for: it appears in the assumed-role ARN and in CloudTrail. */
 export const DOCTOR_SESSION_NAME = "selfhosted-irsa-doctor";
+/** The shortest session STS issues (AssumeRoleWithWebIdentity, DurationSeconds: 900 to the role's maximum). */
+export const STS_MIN_DURATION_SECONDS = 900;
+
 /**
  * Largest STS answer read. STS documents no size; its answers are a few KiB (the session token is "typically
  * less than 4096 bytes", STS API reference), so 64 KiB admits any real answer and stops a runaway body.
@@ -21,7 +24,11 @@ export const MAX_STS_RESPONSE_BYTES = 64 * 1024;
 /** RFC 3986 percent-encoding, as the awsQuery protocol expects (space is %20, `!'()*` are encoded). */
 const encode = (value: string) => encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-/** The form body, in the order STS's API reference writes it; no DurationSeconds (STS's default applies). */
+/**
+ * The form body: the five fields in the order STS's API reference writes them, then `DurationSeconds=900`, the
+ * shortest session STS issues (the default is an hour). The doctor throws the credentials away unread, so they
+ * should expire as soon as STS allows; 900 is below every role's MaxSessionDuration (at least 3,600).
+ */
 export function assumeRoleWithWebIdentityBody(roleArn: string, sessionName: string, token: string): Buffer {
     const fields: Array<[string, string]> = [
         ["Action", "AssumeRoleWithWebIdentity"],
@@ -29,6 +36,7 @@ export function assumeRoleWithWebIdentityBody(roleArn: string, sessionName: stri
         ["RoleArn", roleArn],
         ["RoleSessionName", sessionName],
         ["WebIdentityToken", token],
+        ["DurationSeconds", String(STS_MIN_DURATION_SECONDS)],
     ];
     return Buffer.from(fields.map(([name, value]) => `${name}=${encode(value)}`).join("&"), "utf8");
 }

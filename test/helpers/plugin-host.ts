@@ -110,25 +110,3 @@ export function canonicalSchemaText(schema: unknown): string {
 }
 
 export const SCHEMA_SNAPSHOT = path.join(REPO_ROOT, "schema.json");
-
-/** `npm run schema`: asks the plugin for its schema and writes the committed snapshot. */
-export async function writeSchemaSnapshot(): Promise<string> {
-    const plugin = await startPlugin(REPO_ROOT, REPO_ROOT);
-    try {
-        const text = canonicalSchemaText(JSON.parse(await plugin.getSchemaText()));
-        fs.writeFileSync(SCHEMA_SNAPSHOT, text);
-        return text;
-    } finally {
-        await plugin.stop();
-    }
-}
-
-if (require.main === module) {
-    writeSchemaSnapshot().then(
-        () => console.log(`wrote ${path.relative(process.cwd(), SCHEMA_SNAPSHOT)}`),
-        (e: Error) => {
-            console.error(`npm run schema: the plugin did not give a schema: ${e.message}`);
-            process.exitCode = 1;
-        },
-    );
-}

@@ -1,9 +1,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { IrsaInputError } from "../../oidc/errors";
-import { AddonPreset, allow, ARN_KINDS, documentOf, presetPartition, validateArnList } from "./arns";
+import { AddonPreset, allow, ARN_KINDS, documentOf, presetPartition, validateArnList, validateFlag } from "./arns";
 
 // Presets for DNS and secrets add-ons: external-dns, cert-manager (Route 53 DNS-01), External Secrets
-// Operator, and KMS decryption for SOPS (Flux). Sources and versions: docs/facts.md, "Add-on presets".
+// Operator, and KMS decryption for SOPS (Flux). Each matches the add-on's published policy, restated
+// with version and source in test/fixtures/upstream-policies/ (differences and their reasons there too).
 
 /** external-dns with the Route 53 provider: the hosted zones it may change. */
 export interface ExternalDnsAddon {
@@ -25,6 +26,12 @@ export interface ExternalSecretsAddon {
     parameterArns?: pulumi.Input<string>[];
     /** Customer managed KMS keys that encrypt those secrets or SecureString parameters (not needed for AWS managed keys). Default: none */
     kmsKeyArns?: pulumi.Input<string>[];
+    /**
+     * Also allow `dataFrom.find` (by name or tags): secretsmanager ListSecrets and BatchGetSecretValue, ssm
+     * DescribeParameters. These take no resource in IAM, so they list the name, tags and description of every
+     * secret and parameter in the account (values stay limited to the ones named above). Default: false
+     */
+    find?: pulumi.Input<boolean>;
 }
 
 /** KMS decryption for SOPS-encrypted manifests (Flux kustomize-controller, or any SOPS user). */
@@ -86,8 +93,14 @@ export const externalSecrets: AddonPreset<Plain<ExternalSecretsAddon>> = {
             statements.push(allow("ReadNamedParameters", ["ssm:GetParameter", "ssm:GetParametersByPath"], parameters));
         }
         if (settings.kmsKeyArns !== undefined) {
+            // Not in ESO's docs: Secrets Manager and Parameter Store decrypt with the caller's kms:Decrypt on a customer managed key.
             const keys = validateArnList(settings.kmsKeyArns, `${argument}.kmsKeyArns`, ARN_KINDS.kmsKey, partition);
             statements.push(allow("DecryptWithNamedKeys", ["kms:Decrypt"], keys));
+        }
+        if (validateFlag(settings.find, `${argument}.find`)) {
+            // `find` lists before it reads; these have no resource type in IAM ("*" only). Batch reads still need
+            // GetSecretValue on each secret, so values stay limited to the named ones.
+            statements.push(allow("FindApiHasNoResourceType", ["secretsmanager:ListSecrets", "secretsmanager:BatchGetSecretValue", "ssm:DescribeParameters"], "*"));
         }
         return documentOf(statements);
     },

@@ -4,11 +4,17 @@ import { IrsaInputError } from "../../oidc/errors";
 import { PolicyDocument } from "../../oidc/trust-policy";
 import { AddonPreset } from "./arns";
 import { certManager, CertManagerAddon, externalDns, ExternalDnsAddon, externalSecrets, ExternalSecretsAddon, kmsDecrypt, KmsDecryptAddon } from "./dns-secrets";
-import { clusterAutoscaler, ClusterAutoscalerAddon, ebsCsiDriver, EbsCsiDriverAddon, loadBalancerController, LoadBalancerControllerAddon } from "./ec2-controllers";
+import { clusterAutoscaler, ClusterAutoscalerAddon } from "./cluster-autoscaler";
+import { ebsCsiDriver, EbsCsiDriverAddon } from "./ebs-csi-driver";
+import { loadBalancerController, LoadBalancerControllerAddon } from "./load-balancer-controller";
 import { ampRemoteWrite, AmpRemoteWriteAddon, cloudwatchLogs, CloudwatchLogsAddon, ecrPull, EcrPullAddon, objectStorage, ObjectStorageAddon, velero, VeleroAddon } from "./storage-observability";
 
 export type { CertManagerAddon, ExternalDnsAddon, ExternalSecretsAddon, KmsDecryptAddon } from "./dns-secrets";
-export type { ClusterAutoscalerAddon, EbsCsiDriverAddon, LoadBalancerControllerAddon } from "./ec2-controllers";
+export type { ClusterAutoscalerAddon } from "./cluster-autoscaler";
+export { EbsCsiDriverVolumeScope } from "./ebs-csi-driver";
+export type { EbsCsiDriverAddon } from "./ebs-csi-driver";
+export { LoadBalancerControllerScope } from "./load-balancer-controller";
+export type { LoadBalancerControllerAddon } from "./load-balancer-controller";
 export type { AmpRemoteWriteAddon, CloudwatchLogsAddon, EcrPullAddon, ObjectStorageAddon, VeleroAddon } from "./storage-observability";
 
 /**

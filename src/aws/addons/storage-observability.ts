@@ -3,7 +3,8 @@ import { PolicyStatement } from "../../oidc/trust-policy";
 import { AddonPreset, allow, ARN_KINDS, documentOf, presetPartition, validateArn, validateArnList, validateFlag, validatePrefix } from "./arns";
 
 // Presets for storage and observability add-ons: Velero, object storage (Loki, Thanos, Mimir, Tempo), ECR
-// pulls, Amazon Managed Prometheus remote write, CloudWatch Logs. Sources and versions: docs/facts.md.
+// pulls, Amazon Managed Prometheus remote write, CloudWatch Logs. Each matches the add-on's
+// published policy, restated with version and source in test/fixtures/upstream-policies/.
 
 /** Velero with velero-plugin-for-aws: its backup bucket, and EBS snapshots only when asked. */
 export interface VeleroAddon {
@@ -13,6 +14,8 @@ export interface VeleroAddon {
     prefix?: pulumi.Input<string>;
     /** Also allow EBS snapshots (VolumeSnapshotLocation of provider aws). Default: false */
     ebsSnapshots?: pulumi.Input<boolean>;
+    /** Also allow tagging backup objects (`s3:PutObjectTagging`, for the BackupStorageLocation's `config.tagging`). Default: false */
+    objectTagging?: pulumi.Input<boolean>;
 }
 
 /** Object storage for Loki, Thanos, Mimir, Tempo and the like: one bucket, optionally one prefix. */
@@ -64,7 +67,8 @@ export const velero: AddonPreset<Plain<VeleroAddon>> = {
     // vmware-tanzu/helm-charts velero chart: ServiceAccount "<full name>-server".
     defaults: { namespace: "velero", serviceAccount: "velero-server" },
     policy(settings, argument, partition) {
-        const statements = bucketStatements(settings, argument, partition, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]);
+        const tagging = validateFlag(settings.objectTagging, `${argument}.objectTagging`) ? ["s3:PutObjectTagging"] : [];
+        const statements = bucketStatements(settings, argument, partition, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", ...tagging]);
         if (validateFlag(settings.ebsSnapshots, `${argument}.ebsSnapshots`)) {
             const p = presetPartition(partition, settings.bucketArn);
             const volumes = `arn:${p}:ec2:*:*:volume/*`;
@@ -119,7 +123,7 @@ export const cloudwatchLogs: AddonPreset<Plain<CloudwatchLogsAddon>> = {
         const groups = validateArnList(settings.logGroupArns, `${argument}.logGroupArns`, ARN_KINDS.logGroup, partition);
         // Streams are named by the shipper (per pod or node), so they are named by pattern inside each group.
         const streams = groups.map((g) => `${g}:log-stream:*`);
-        const statements = [allow("WriteToNamedLogGroups", ["logs:CreateLogStream", "logs:PutLogEvents"], streams), allow("DescribeNamedLogGroups", ["logs:DescribeLogStreams"], groups)];
+        const statements = [allow("WriteToNamedLogGroups", ["logs:CreateLogStream", "logs:PutLogEvents"], streams)];
         if (validateFlag(settings.createLogGroups, `${argument}.createLogGroups`)) {
             statements.push(allow("CreateNamedLogGroups", ["logs:CreateLogGroup", "logs:PutRetentionPolicy"], groups));
         }
