@@ -1,7 +1,8 @@
 // npm run bench: program evaluation under mocks. One cluster (SelfHostedIrsa with public keys only, webhook
-// off) and 1000 roles made with `roleFor`, against a hand-written program that makes the same IAM resources
-// directly (aws.iam.Role with the same trust policy JSON, plus the same RolePolicy or
-// RolePolicyAttachment), once with a managed ARN per role and once with an inline document.
+// off) and 1000 roles made with `roleFor`, and the same 1000 given as the component's `roles` (what other languages
+// use), against a hand-written program that makes the same IAM resources directly (aws.iam.Role with the same
+// trust policy JSON, plus the same RolePolicy or RolePolicyAttachment), once with a managed ARN per role and once
+// with an inline document.
 // Not a test: it prints numbers.
 //
 // Why child processes: Pulumi's mocks and its resource bookkeeping are per process (one `pulumi up` = one
@@ -17,8 +18,9 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import { promiseOf, resources, setupMocks } from "../test/helpers/pulumi-mocks";
+import { roleForName } from "../src/plans/role-plan";
 
-type Variant = "component" | "direct" | "bare";
+type Variant = "component" | "roles" | "direct" | "bare";
 type PolicyKind = "managed" | "inline";
 
 const ROLES = Number(process.env.BENCH_ROLES ?? 1000);
@@ -39,7 +41,7 @@ function roleSpec(i: number): Spec {
     const namespace = `team-${i % 50}`;
     const serviceAccount = `app-${i}`;
     const document = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: `arn:aws:s3:::data-${i}/*` }] });
-    return { namespace, serviceAccount, name: `${CLUSTER}-${namespace}-${serviceAccount}`, document };
+    return { namespace, serviceAccount, name: roleForName(CLUSTER, namespace, serviceAccount), document };
 }
 
 interface Sample {
@@ -83,10 +85,16 @@ async function child(variant: Variant, policy: PolicyKind): Promise<void> {
 
     const start = performance.now();
     const cpuStart = process.cpuUsage();
+    const specs = Array.from({ length: ROLES }, (_, i) => roleSpec(i));
+    // "roles": the same roles as the component's `roles` input (one Role and one policy resource each, no component).
+    const roles =
+        variant === "roles"
+            ? specs.map((s) => ({ namespace: s.namespace, serviceAccount: s.serviceAccount, ...(policy === "inline" ? { inlinePolicies: { irsa: s.document } } : { managedPolicyArns: [MANAGED] }) }))
+            : undefined;
     // The global namespace: the same issuer (and so byte-identical IAM resources) as releases before 0.2.0.
-    const irsa = new SelfHostedIrsa(CLUSTER, { signingKey: { publicKeyPems }, bucketNamespace: "global", bucketName: "bench-irsa-oidc", region: "us-west-2", webhook: { enabled: false } });
-    const arns: pulumi.Output<string>[] = [];
-    for (let i = 0; i < ROLES; i++) {
+    const irsa = new SelfHostedIrsa(CLUSTER, { signingKey: { publicKeyPems }, bucketNamespace: "global", bucketName: "bench-irsa-oidc", region: "us-west-2", webhook: { enabled: false }, roles });
+    const arns: pulumi.Output<unknown>[] = variant === "roles" ? [irsa.roleArns] : [];
+    for (let i = 0; i < ROLES && variant !== "roles"; i++) {
         const s = roleSpec(i);
         if (variant === "component") {
             arns.push(irsa.roleFor(s.namespace, s.serviceAccount, policy === "inline" ? s.document : MANAGED).roleArn);
@@ -110,7 +118,7 @@ async function child(variant: Variant, policy: PolicyKind): Promise<void> {
         .map((r) => JSON.stringify([r.type, r.name, r.inputs]))
         .sort();
     // Everything named after a role: its IrsaRole component (the mocks record components too) and children.
-    const ofRoles = resources.filter((r) => r.name.startsWith(`${CLUSTER}-team-`));
+    const ofRoles = resources.filter((r) => r.name.startsWith(`${CLUSTER}_team-`));
     const sample: Sample = {
         ms,
         cpuMs: (cpu.user + cpu.system) / 1000,
@@ -132,13 +140,13 @@ const median = (xs: number[]): number => {
 };
 
 function main(): void {
-    const variants: Variant[] = process.env.BENCH_BARE === "0" ? ["component", "direct"] : ["component", "direct", "bare"];
+    const variants: Variant[] = ["component", "roles", "direct", ...(process.env.BENCH_BARE === "0" ? [] : (["bare"] as const))];
     const lines = [
         `one SelfHostedIrsa (public keys only, webhook off) + ${ROLES} roles, ${ROUNDS} alternating rounds, one process per run, under mocks (node ${process.version})`,
     ];
     for (const policy of ["managed", "inline"] as const) {
-        const times: Record<Variant, number[]> = { component: [], direct: [], bare: [] };
-        const cpu: Record<Variant, number[]> = { component: [], direct: [], bare: [] };
+        const times: Record<Variant, number[]> = { component: [], roles: [], direct: [], bare: [] };
+        const cpu: Record<Variant, number[]> = { component: [], roles: [], direct: [], bare: [] };
         const last: Partial<Record<Variant, Sample>> = {};
         for (let round = 0; round < ROUNDS; round++) {
             for (let k = 0; k < variants.length; k++) {
@@ -150,6 +158,7 @@ function main(): void {
             }
         }
         const c = last.component!;
+        const l = last.roles!;
         const d = last.direct!;
         const ratio = median(times.component) / median(times.direct);
         const cpuRatio = median(cpu.component) / median(cpu.direct);
@@ -158,6 +167,7 @@ function main(): void {
         lines.push(
             `${policy === "managed" ? "managed ARN per role (RolePolicyAttachment)" : "inline document per role (RolePolicy \"irsa\")"}:`,
             row("roleFor / IrsaRole:", "component"),
+            row("roles (input):     ", "roles"),
             row("direct:            ", "direct"),
             ...(last.bare
                 ? [
@@ -166,8 +176,9 @@ function main(): void {
                   ]
                 : []),
             `  ratio IrsaRole / direct: wall ${ratio.toFixed(3)}, CPU ${cpuRatio.toFixed(3)} (goal <= 1.25: ${ratio <= 1.25 ? "met" : "NOT met"} on wall time)`,
-            `  resources per role: IrsaRole ${c.roleResources.aws} AWS, ${c.roleResources.total} in all (with its component); direct ${d.roleResources.aws} AWS, ${d.roleResources.total} in all; floor 2 AWS (Role + one policy resource)`,
-            `  same IAM resources and inputs in both programs: ${c.iamDigest === d.iamDigest ? "yes" : "NO"} (digest ${c.iamDigest})`,
+            `  ratio roles / direct: wall ${(median(times.roles) / median(times.direct)).toFixed(3)}, CPU ${(median(cpu.roles) / median(cpu.direct)).toFixed(3)}`,
+            `  resources per role: IrsaRole ${c.roleResources.aws} AWS, ${c.roleResources.total} in all (with its component); roles ${l.roleResources.aws} AWS, ${l.roleResources.total} in all; direct ${d.roleResources.aws} AWS, ${d.roleResources.total} in all; floor 2 AWS (Role + one policy resource)`,
+            `  same IAM resources and inputs in all three programs: ${c.iamDigest === d.iamDigest && l.iamDigest === d.iamDigest ? "yes" : "NO"} (digest ${c.iamDigest})`,
         );
     }
     process.stdout.write(`${lines.join("\n")}\n`);

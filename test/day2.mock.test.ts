@@ -157,9 +157,9 @@ describe("derived names are valid for their service, for the longest legal input
         assert.equal(longSa.length, 253);
         new IrsaRole(`x-${longNs}-${longSa}`, { ...cluster, namespace: longNs, serviceAccount: longSa });
         await drained();
-        const role = requestOf(T.role, "prod-cluster-irsa-monitoring-kube-prometheus-stack-operator-role");
+        const role = requestOf(T.role, "prod-cluster-irsa_monitoring_kube-prometheus-stack-operator-role");
         // 64 characters: valid as it is, but not with the 8 characters auto-naming appends.
-        assert.equal(role.object.name, "prod-cluster-irsa-monitoring-kube-prometheus-stack-operator-role");
+        assert.equal(role.object.name, "prod-cluster-irsa_monitoring_kube-prometheus-stack-operator-role");
         assert.match(role.object.name, ROLE_NAME);
         assert.equal(role.deleteBeforeReplace, true, "a fixed name cannot exist twice during a replacement");
         const longest = requestOf(T.role, `x-${longNs}-${longSa}-role`).object.name as string;
@@ -172,12 +172,12 @@ describe("derived names are valid for their service, for the longest legal input
         irsa.roleFor("team-*", "*", "arn:aws:iam::aws:policy/ReadOnlyAccess", { subjectMatch: "wildcard" });
         irsa.roleFor("team-?", "*", "arn:aws:iam::aws:policy/ReadOnlyAccess", { subjectMatch: "wildcard" });
         await drained();
-        const star = requestOf(T.role, "wc-team-*-*-role").object.name as string;
-        const query = requestOf(T.role, "wc-team-?-*-role").object.name as string;
+        const star = requestOf(T.role, "wc_team-*_*-role").object.name as string;
+        const query = requestOf(T.role, "wc_team-?_*-role").object.name as string;
         for (const name of [star, query]) {
             assert.match(name, ROLE_NAME);
         }
-        assert.match(star, /^wc-team-_-_-role-[0-9a-f]{8}$/);
+        assert.match(star, /^wc_team-___-role-[0-9a-f]{8}$/);
         assert.notEqual(star, query);
     });
     it("names the CloudFront origin access control (64) and cache policy (128) validly for a long component name", async () => {

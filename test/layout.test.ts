@@ -11,7 +11,7 @@ const SRC = path.join(__dirname, "..", "..", "src");
 /** Layers, lowest first. A file may import from its own layer and from layers of a lower rank. */
 const RANK: Record<string, number> = { oidc: 0, common: 0, aws: 1, kubernetes: 1, webhook: 2, plans: 3, components: 4, "(root)": 5 };
 /** Folders whose files may be loaded without the Pulumi runtime (type imports only). */
-const PURE = ["oidc", "common", "aws", "kubernetes", "webhook"];
+const PURE = ["oidc", "common", "aws", "kubernetes", "webhook", "plans"];
 /** What the CLI may import besides itself: only pure layers. */
 const CLI_MAY_IMPORT = ["oidc", "common", "aws", "kubernetes", "webhook"];
 

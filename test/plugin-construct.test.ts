@@ -97,8 +97,9 @@ describe("constructing through the component provider (what other languages get)
         await assert.rejects(provider.construct("x", "selfhosted-irsa:index:NoSuch", {}, {}), /no component "selfhosted-irsa:index:NoSuch".*SelfHostedIrsa/);
     });
 
-    it("no private field of the class travels as an output", () => {
-        assert.ok(!("componentName" in withKey) && !("tokenAudience" in withKey), Object.keys(withKey).join(", "));
+    it("no private field of the class travels as an output; the audience roles must pin does (tokenAudience)", () => {
+        assert.ok(!("componentName" in withKey), Object.keys(withKey).join(", "));
+        assert.equal(withKey.tokenAudience, "sts.amazonaws.com");
     });
 
     it("IrsaRole: role ARN, trust policy for exactly apps/reader, the managed policy attached", () => {

@@ -121,7 +121,7 @@ describe("the package as a Pulumi plugin (run-plugin + gRPC)", { timeout: 180_00
         const r = theSchema().resources[SELF_HOSTED_IRSA];
         assert.deepEqual(Object.keys(r.properties ?? {}).sort(), [
             "apiServerArgs", "bucketName", "clusterConfigs", "discoveryDocument", "issuerHost", "issuerUrl", "jwks", "jwksUri",
-            "keyIds", "oidcProviderArn", "privateKeyPem", "publicKeyPems", "talosSecretPatch",
+            "keyIds", "oidcProviderArn", "privateKeyPem", "publicKeyPems", "roleArns", "talosSecretPatch", "tokenAudience", "webhookExemptNamespaces",
         ]);
         const p = r.properties!;
         assert.deepEqual(p.keyIds, { ...p.keyIds, type: "array", items: { type: "string" } });

@@ -178,10 +178,10 @@ describe("webhook settings and roleFor", () => {
         assert.equal(values.config.tokenAudience, "irsa.example.com");
     });
     it("makes an IrsaRole named after the service account, parented on the component, trusting this provider", () => {
-        const urn = registeredUrns().find((u) => u.endsWith("::apps-team-a-s3-reader"));
-        assert.ok(urn, "IrsaRole apps-team-a-s3-reader registered");
+        const urn = registeredUrns().find((u) => u.endsWith("::apps_team-a_s3-reader"));
+        assert.ok(urn, "IrsaRole apps_team-a_s3-reader registered");
         assert.match(urn, /::selfhosted-irsa:index:SelfHostedIrsa\$selfhosted-irsa:index:IrsaRole::/);
-        const roles = resources.filter((r) => r.type === T.role && r.name.startsWith("apps-team-a-s3-reader"));
+        const roles = resources.filter((r) => r.type === T.role && r.name.startsWith("apps_team-a_s3-reader"));
         assert.equal(roles.length, 1);
         const expected = buildTrustPolicy({
             oidcProviderArn: out.oidcProviderArn,

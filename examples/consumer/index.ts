@@ -10,9 +10,13 @@ const config = new pulumi.Config();
 const platform = new pulumi.StackReference(config.require("irsaStack"));
 // Outputs of the platform stack's SelfHostedIrsa. They are Outputs here, so IrsaRole checks them (ARN form,
 // https issuer, and that the provider is the issuer's) once known: a mismatch stops the deployment at the Role.
+// `audience` is the audience the cluster's webhook puts in the pods' tokens (what roleFor pins there), and a role
+// whose ServiceAccount is in a namespace that webhook never intercepts is refused.
 const cluster = {
     oidcProviderArn: platform.requireOutput("oidcProviderArn") as pulumi.Output<string>,
     issuerUrl: platform.getOutput("issuerUrl") as pulumi.Output<string>,
+    audience: platform.requireOutput("tokenAudience") as pulumi.Output<string>,
+    webhookExemptNamespaces: platform.requireOutput("webhookExemptNamespaces") as pulumi.Output<string[]>,
 };
 
 // The ServiceAccount is created in the cluster through this kubeconfig (the namespace must exist).

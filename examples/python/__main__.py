@@ -13,13 +13,26 @@ irsa = selfhosted_irsa.SelfHostedIrsa(
     hosting=selfhosted_irsa.HostingArgs(kind=selfhosted_irsa.HostingKind.S3),
     webhook=selfhosted_irsa.WebhookArgs(enabled=True, failure_policy=selfhosted_irsa.FailurePolicy.IGNORE),
     tags={"cluster": pulumi.get_stack()},
+    # What roleFor makes in TypeScript, as data: the Role and its policy, named cluster-irsa_apps_web, trusting this
+    # cluster and pinning its token audience. Its ARN is in role_arns["apps/web"].
+    roles=[
+        selfhosted_irsa.ServiceAccountRoleArgs(
+            namespace="apps",
+            service_account="web",
+            managed_policy_arns=["arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"],
+            annotate_service_account=True,
+        )
+    ],
 )
 
-# Only pods of ServiceAccount apps/s3-reader can assume this role.
+# Only pods of ServiceAccount apps/s3-reader can assume this role. `audience` and `webhook_exempt_namespaces` come
+# from the cluster, as roleFor's do: the role pins the audience the webhook puts in the pods' tokens.
 s3_reader = selfhosted_irsa.IrsaRole(
     "s3-reader",
     oidc_provider_arn=irsa.oidc_provider_arn,
     issuer_url=irsa.issuer_url,
+    audience=irsa.token_audience,
+    webhook_exempt_namespaces=irsa.webhook_exempt_namespaces,
     namespace="apps",
     service_account="s3-reader",
     managed_policy_arns=["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],
@@ -31,6 +44,7 @@ batch_writer = selfhosted_irsa.IrsaRole(
     "batch-writer",
     oidc_provider_arn=irsa.oidc_provider_arn,
     issuer_url=irsa.issuer_url,
+    audience=irsa.token_audience,
     namespace="batch",
     service_account="*",
     subject_match=selfhosted_irsa.SubjectMatch.WILDCARD,
@@ -53,3 +67,4 @@ pulumi.export("apiServerArgs", irsa.api_server_args)
 pulumi.export("talosSecretPatch", irsa.talos_secret_patch)
 pulumi.export("s3ReaderRoleArn", s3_reader.role_arn)
 pulumi.export("batchWriterRoleArn", batch_writer.role_arn)
+pulumi.export("webRoleArn", irsa.role_arns["apps/web"])

@@ -20,6 +20,10 @@ const reader = irsa.roleFor(
 
 export const issuerUrl = irsa.issuerUrl;
 export const oidcProviderArn = irsa.oidcProviderArn;
+// What roles in other stacks pin and check (examples/consumer reads them): the pods' token audience, and the
+// namespaces the webhook never intercepts.
+export const tokenAudience = irsa.tokenAudience;
+export const webhookExemptNamespaces = irsa.webhookExemptNamespaces;
 // Give these to kube-apiserver (--service-account-issuer, --service-account-jwks-uri), with the private key as
 // --service-account-signing-key-file and the public keys as --service-account-key-file. --api-audiences is
 // left as the distribution sets it (never sts.amazonaws.com: tokens sent to AWS would pass as API credentials).

@@ -1,4 +1,5 @@
 import { validateIssuerUrl } from "../oidc/discovery";
+import { isKnown } from "../common/known";
 import { IrsaInputError } from "../oidc/errors";
 import { PolicyDocument } from "../oidc/trust-policy";
 
@@ -152,11 +153,6 @@ export function validateTtls(ttls: { minTtl?: unknown; defaultTtl?: unknown; max
     return { minTtl, defaultTtl, maxTtl };
 }
 
-/** Whether a value is known now (not an Output or a Promise, which are checked once they resolve). */
-function isPlain(value: unknown): boolean {
-    return value === undefined || value === null || (typeof value !== "object" && typeof value !== "function");
-}
-
 /**
  * Checks the CloudFront hosting settings before any resource exists, and says which resources they call for.
  * `domainName` must be plain (it decides the graph and the issuer); so must the presence of the other fields.
@@ -167,32 +163,32 @@ function isPlain(value: unknown): boolean {
 export function validateCloudFrontSettings(hosting: CloudFrontSettingsInput): CloudFrontPlan {
     rejectRemovedFields(hosting);
     const has = (value: unknown) => value !== undefined;
-    if (has(hosting.domainName) && !isPlain(hosting.domainName)) {
+    if (has(hosting.domainName) && !isKnown(hosting.domainName)) {
         throw new IrsaInputError("hosting.domainName", "(an Output)", "must be a plain string (it decides the issuer, the certificate and the DNS records)", "pass the name as a string, e.g. from pulumi.Config");
     }
     const domainName = has(hosting.domainName) ? validateDomainName(hosting.domainName) : undefined;
-    if (has(hosting.hostedZoneId) && isPlain(hosting.hostedZoneId)) {
+    if (has(hosting.hostedZoneId) && isKnown(hosting.hostedZoneId)) {
         validateHostedZoneId(hosting.hostedZoneId);
     }
-    if (has(hosting.certificateArn) && isPlain(hosting.certificateArn)) {
+    if (has(hosting.certificateArn) && isKnown(hosting.certificateArn)) {
         validateCloudFrontCertificateArn(hosting.certificateArn);
     }
-    if (has(hosting.priceClass) && isPlain(hosting.priceClass)) {
+    if (has(hosting.priceClass) && isKnown(hosting.priceClass)) {
         validatePriceClass(hosting.priceClass);
     }
     const ttls = { minTtl: hosting.minTtl, defaultTtl: hosting.defaultTtl, maxTtl: hosting.maxTtl };
     for (const [field, value] of Object.entries(ttls)) {
-        if (has(value) && isPlain(value)) {
+        if (has(value) && isKnown(value)) {
             validateTtl(value, `hosting.${field}`);
         }
     }
-    if (Object.values(ttls).every(isPlain)) {
+    if (Object.values(ttls).every(isKnown)) {
         validateTtls(ttls);
     }
     if (domainName === undefined) {
         for (const field of ["hostedZoneId", "certificateArn"] as const) {
             if (has(hosting[field])) {
-                throw new IrsaInputError(`hosting.${field}`, isPlain(hosting[field]) ? hosting[field] : "(an Output)", "has no effect without `hosting.domainName`", `set \`hosting.domainName\`, or remove \`hosting.${field}\``);
+                throw new IrsaInputError(`hosting.${field}`, isKnown(hosting[field]) ? hosting[field] : "(an Output)", "has no effect without `hosting.domainName`", `set \`hosting.domainName\`, or remove \`hosting.${field}\``);
             }
         }
     } else if (!has(hosting.hostedZoneId) && !has(hosting.certificateArn)) {
@@ -224,7 +220,7 @@ export function rejectCloudFrontOnlyFields(hosting: CloudFrontSettingsInput, kin
     rejectRemovedFields(hosting);
     for (const field of ["domainName", "hostedZoneId", "certificateArn", "priceClass", "minTtl", "defaultTtl", "maxTtl"] as const) {
         if (hosting[field] !== undefined) {
-            const value = !isPlain(hosting[field]) ? "(set)" : hosting[field];
+            const value = !isKnown(hosting[field]) ? "(set)" : hosting[field];
             throw new IrsaInputError(`hosting.${field}`, value, `is used only with \`hosting.kind\` "cloudfront", not "${kind}"`, "set `hosting.kind: \"cloudfront\"`, or remove the field");
         }
     }

@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { IrsaRole, RoleForOptions } from "./irsa-role";
-import { checkAudienceListed } from "../plans/irsa-role-args";
-import { RolePolicy, rolePolicyArgs } from "../plans/role-policy";
+import { IrsaRole, registerRole, resolvePlanned, RoleForOptions, roleForIrsaRole } from "./irsa-role";
+import { RolePolicy } from "../plans/role-policy";
+import { Deferred } from "../common/known";
+import { ClusterRoles, clusterRoleRequest, serviceAccountRoleRequests, tokenAudienceOf, webhookExemptNamespacesOf } from "../plans/cluster-roles";
+import { planRole, prefixArgument } from "../plans/role-plan";
 import { HostingKind } from "../aws/hosting";
 import { Hosting, publishDocuments } from "./aws/hosting";
 import { validateAudiences } from "../aws/names";
@@ -16,18 +18,12 @@ import { createPodIdentityWebhook } from "./kubernetes/webhook";
 import { buildOidcDocuments } from "../oidc/documents";
 import { issuerHost } from "../oidc/discovery";
 import { validateOidcProviderArn } from "../oidc/trust-policy";
-import { validateLiteralAudience } from "../oidc/audience";
+import { IrsaInputError } from "../oidc/errors";
 import { SelfHostedIrsaArgs, checkExpectedIssuer, checkProviderMatchesIssuer, validateSelfHostedIrsaArgs } from "../plans/selfhosted-irsa-args";
 import { validatePreviousIssuers } from "../kubernetes/api-server-args";
 
 /** Per-instance state `roleFor` needs, kept outside the class: class fields would become schema outputs. */
-interface RoleForContext {
-    name: string;
-    tokenAudience: pulumi.Output<string>;
-    /** The provider's client IDs when known before deployment (plain), to refuse an audience STS would refuse. */
-    plainAudiences?: readonly string[];
-}
-const roleForContexts = new WeakMap<SelfHostedIrsa, RoleForContext>();
+const roleForContexts = new WeakMap<SelfHostedIrsa, ClusterRoles>();
 
 export type { SelfHostedIrsaArgs } from "../plans/selfhosted-irsa-args";
 
@@ -70,10 +66,42 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
     public readonly clusterConfigs: pulumi.Output<Record<string, string>>;
     /** Secret: the Talos machine-config patch with `cluster.serviceAccount.key`; undefined without a private key. */
     public readonly talosSecretPatch: pulumi.Output<string | undefined>;
+    /**
+     * The audience the pods' tokens carry (the webhook's token audience, by default the first of `audiences`): the
+     * `aud` every role of this cluster must pin. Pass it as IrsaRole's `audience`, from any language.
+     */
+    public readonly tokenAudience: pulumi.Output<string>;
+    /**
+     * Namespaces where this component's webhook injects nothing: with failurePolicy "Fail", kube-system and the
+     * webhook's own; else none. Pass it as IrsaRole's `webhookExemptNamespaces` to refuse roles there.
+     */
+    public readonly webhookExemptNamespaces: pulumi.Output<string[]>;
+    /** ARNs of the roles in `roles`, keyed "namespace/serviceAccount". */
+    public readonly roleArns: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: SelfHostedIrsaArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         // Every check that can run now runs before anything is registered, the component included.
         const normalized = validateSelfHostedIrsaArgs(name, args);
+        // The roles of `roles` are planned now too; they trust the provider and issuer made below (Deferred).
+        const providerArnLater = new Deferred<string>();
+        const issuerLater = new Deferred<string>();
+        const roles: ClusterRoles = {
+            component: name,
+            oidcProviderArn: providerArnLater,
+            issuerUrl: issuerLater,
+            tokenAudience: tokenAudienceOf(normalized),
+            providerAudiences: normalized.plainAudiences,
+            webhookExemptNamespaces: webhookExemptNamespacesOf(normalized.webhook),
+            subjects: new Map(),
+            legacyNames: new Set(),
+        };
+        const rolePlans = serviceAccountRoleRequests(roles, args.roles).map((request, i) => {
+            try {
+                return planRole(request);
+            } catch (error) {
+                throw prefixArgument(error, `roles[${i}].`);
+            }
+        });
         // The engine stores a component's args as its inputs: the private key goes there only as a secret, and
         // nothing private goes into a public-key list.
         super("selfhosted-irsa:index:SelfHostedIrsa", name, recordedArgs(args), opts);
@@ -136,17 +164,20 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
             ).arn;
         }
 
-        const tokenAudience = audiences.apply((list) => list[0]);
-        roleForContexts.set(this, { name, tokenAudience, plainAudiences: normalized.plainAudiences });
+        const tokenAudience = resolvePlanned(roles.tokenAudience);
         if (normalized.webhook) {
-            createPodIdentityWebhook(
-                name,
-                { ...normalized.webhook, tokenAudience: normalized.webhook.tokenAudience ?? tokenAudience },
-                { parent },
-                region,
-            );
+            createPodIdentityWebhook(name, { ...normalized.webhook, tokenAudience }, { parent }, region);
         }
+        providerArnLater.supply(oidcProviderArn);
+        issuerLater.supply(issuerUrl);
+        const roleArns = rolePlans.map((plan, i) => registerRole(plan, parent, { argumentPrefix: `roles[${i}].` }).role.arn);
+        // roleFor's roles trust the same provider and issuer, given as themselves.
+        roleForContexts.set(this, { ...roles, oidcProviderArn, issuerUrl });
 
+        this.tokenAudience = pulumi.output(tokenAudience);
+        this.webhookExemptNamespaces = pulumi.output(resolvePlanned(roles.webhookExemptNamespaces));
+        const subjects = [...roles.subjects.keys()];
+        this.roleArns = pulumi.all(roleArns).apply((arns) => Object.fromEntries(arns.map((arn, i) => [subjects[i], arn])));
         this.issuerUrl = issuerUrl;
         this.issuerHost = issuerUrl.apply(issuerHost);
         this.jwksUri = documents.jwksUri;
@@ -190,37 +221,31 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
             apiServerArgs: this.apiServerArgs,
             clusterConfigs: this.clusterConfigs,
             talosSecretPatch: this.talosSecretPatch,
+            tokenAudience: this.tokenAudience,
+            webhookExemptNamespaces: this.webhookExemptNamespaces,
+            roleArns: this.roleArns,
         });
     }
 
     /**
-     * An IAM role that exactly one service account of this cluster can assume, trusting this component's
-     * OIDC provider and pinning `aud` to the first audience (`${name}-${namespace}-${serviceAccount}`). `policy`
-     * is the TypeScript shorthand: a managed policy ARN, a list of ARNs, a policy document (object or JSON text),
-     * or `{ managedPolicyArns, inlinePolicies }`. TypeScript only; other languages use the IrsaRole component
-     * (and so does a role trusted by several clusters: IrsaRole with the clusters' outputs).
+     * An IAM role that exactly one service account of this cluster can assume, trusting this component's OIDC
+     * provider and pinning `aud` to its `tokenAudience`; named `${name}_${namespace}_${serviceAccount}` (unambiguous:
+     * Kubernetes names hold no `_`). `policy` is the TypeScript shorthand: a managed policy ARN, a list of ARNs, a
+     * policy document (object or JSON text), or `{ managedPolicyArns, inlinePolicies }`. `opts` are the IrsaRole's
+     * resource options (dependsOn, protect, aliases, ignoreChanges, providers...), merged with the component as
+     * its parent; a ServiceAccount it annotates waits for `dependsOn` too. TypeScript only: other languages give
+     * the same roles in `roles`, or use the IrsaRole component (so does a role trusted by several clusters).
      */
-    public roleFor(namespace: string, serviceAccount: string, policy: RolePolicy, options?: RoleForOptions): IrsaRole {
+    public roleFor(namespace: string, serviceAccount: string, policy: RolePolicy, options?: RoleForOptions, opts?: pulumi.ComponentResourceOptions): IrsaRole {
         const context = roleForContexts.get(this)!;
-        const audience = options?.audience;
-        if (typeof audience === "string" && context.plainAudiences !== undefined) {
-            // The literal rule first: its message says what is wrong with the value itself.
-            checkAudienceListed(validateLiteralAudience(audience, "audience"), context.plainAudiences);
+        if (opts?.parent !== undefined && opts.parent !== this) {
+            throw new IrsaInputError("opts.parent", "(another resource)", "is not this component: roleFor's roles are its children (their names and URNs follow it)", "leave `parent` out, or make an IrsaRole with your own parent");
         }
-        return new IrsaRole(
-            `${context.name}-${namespace}-${serviceAccount}`,
-            {
-                oidcProviderArn: this.oidcProviderArn,
-                issuerUrl: this.issuerUrl,
-                namespace,
-                serviceAccount,
-                ...options,
-                ...rolePolicyArgs(policy, { managedPolicyArns: options?.managedPolicyArns, inlinePolicies: options?.inlinePolicies }),
-                // After the spread: `{ audience: undefined }` must not drop the component's audience.
-                audience: audience ?? context.tokenAudience,
-            },
-            { parent: this },
-        );
+        // Only builds the request: IrsaRole plans the role, the shorthand and these options included, checking each once.
+        const { request, legacyName } = clusterRoleRequest(context, namespace, serviceAccount, options ?? {}, { roleFor: true, policy });
+        // A role deployed by 0.2 has the old name: the alias keeps its URN (and so the role itself) on upgrade.
+        const own: pulumi.ComponentResourceOptions = { parent: this, ...(legacyName !== undefined ? { aliases: [{ name: legacyName }] } : {}) };
+        return roleForIrsaRole(request.name, request, opts === undefined ? own : pulumi.mergeOptions(opts, own));
     }
 }
 

@@ -103,8 +103,15 @@ export function buildClustersTrustPolicy(args: ClustersTrustPolicyArgs): PolicyD
     const hosts = validateClusters(args.clusters, argument);
     const max = validateMaxTrustPolicySize(args.maxTrustPolicySize ?? DEFAULT_MAX_TRUST_POLICY_SIZE);
     const audience = trustPolicyAudience(args.audience);
-    const subject = serviceAccountSubject(args.namespace, args.serviceAccount);
-    const statements = args.clusters.map((c, i) => clusterStatement(c.oidcProviderArn, hosts[i], subject, audience, args.subjectMatch));
+    return clustersTrustPolicy(args.clusters, hosts, serviceAccountSubject(args.namespace, args.serviceAccount), audience, args.subjectMatch, max, argument);
+}
+
+/**
+ * The trust policy from clusters already checked (`hosts`: what `validateClusters` returned), one statement each,
+ * checked against the trust policy quota `max`.
+ */
+export function clustersTrustPolicy(clusters: readonly ClusterTrust[], hosts: readonly string[], subject: string, audience: string, subjectMatch: "exact" | "wildcard" | undefined, max: number, argument = "clusters"): PolicyDocument {
+    const statements = clusters.map((c, i) => clusterStatement(c.oidcProviderArn, hosts[i], subject, audience, subjectMatch));
     const document: PolicyDocument = { Version: "2012-10-17", Statement: statements };
     const size = policySize(document);
     if (size > max) {

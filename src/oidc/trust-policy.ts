@@ -63,15 +63,19 @@ export function validateOidcProviderArn(arn: string, argument = "oidcProviderArn
 export function buildTrustPolicy(args: TrustPolicyArgs): PolicyDocument {
     const issuer = validateIssuerUrl(args.issuerUrl, "issuerUrl");
     const host = issuerHost(issuer);
-    const providerHost = validateOidcProviderArn(args.oidcProviderArn);
-    if (providerHost !== host) {
-        throw new IrsaInputError("oidcProviderArn", args.oidcProviderArn, `names the provider for "${providerHost}", not for the issuer "${host}"`, "pass the provider ARN and issuer URL of the same cluster (SelfHostedIrsa outputs `oidcProviderArn` and `issuerUrl`)");
-    }
+    checkProviderNamesIssuer(args.oidcProviderArn, validateOidcProviderArn(args.oidcProviderArn), host);
     const audience = trustPolicyAudience(args.audience);
     return {
         Version: "2012-10-17",
         Statement: [clusterStatement(args.oidcProviderArn, host, serviceAccountSubject(args.namespace, args.serviceAccount), audience, args.subjectMatch)],
     };
+}
+
+/** Throws unless a (checked) provider ARN names the issuer host: STS looks the provider up by the token's issuer. */
+export function checkProviderNamesIssuer(oidcProviderArn: string, providerHost: string, host: string): void {
+    if (providerHost !== host) {
+        throw new IrsaInputError("oidcProviderArn", oidcProviderArn, `names the provider for "${providerHost}", not for the issuer "${host}"`, "pass the provider ARN and issuer URL of the same cluster (SelfHostedIrsa outputs `oidcProviderArn` and `issuerUrl`)");
+    }
 }
 
 /** The audience a trust policy pins: the given one or the default, never empty. */

@@ -1,11 +1,11 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { checked, givenInput, isKnown, isPending, Planned } from "../common/known";
 import { IrsaInputError } from "../oidc/errors";
 import { validatePolicyArn } from "../aws/names";
 
-// Pure: turns the policy shorthand of IrsaRole / roleFor into managed ARNs and named inline documents.
-// Plain values are checked now (before any resource exists); values that are Outputs (e.g. read from a
-// StackReference) can only be checked once known, inside an apply: a bad one then fails `pulumi up`/preview
-// at that resource instead of at construction.
+// Pure: turns the policy shorthand of IrsaRole / roleFor into managed ARNs and named inline documents, each
+// checked once: now when known (before any resource exists), otherwise once the engine knows it (then a bad one
+// fails `pulumi up`/preview at the resource that takes it).
 
 /**
  * An IAM policy document as an object. Statements are kept open (`object`) so NotAction, NotResource,
@@ -35,16 +35,23 @@ export interface RolePolicySet {
  */
 export type RolePolicy = string | pulumi.Input<string>[] | PolicyDocumentObject | RolePolicySet;
 
-export interface NormalizedInlinePolicy {
+export interface NormalizedInlinePolicy<D = pulumi.Input<string>> {
     /** The IAM name of the inline policy. */
     name: string;
-    /** The document, JSON text (checked now when plain, once known when an Output). */
-    document: pulumi.Input<string>;
+    /** The document, JSON text (checked now when known; as given when not known yet). */
+    document: D;
 }
 
+/** Managed ARNs and named inline documents; known entries checked, the others as given (checked once known). */
 export interface NormalizedRolePolicy {
     managedPolicyArns: pulumi.Input<string>[];
     inlinePolicies: NormalizedInlinePolicy[];
+}
+
+/** The same, each entry planned: checked now, or a Later that checks it once known (what IrsaRole registers). */
+export interface PlannedRolePolicy {
+    managedPolicyArns: Planned<string>[];
+    inlinePolicies: NormalizedInlinePolicy<Planned<string>>[];
 }
 
 /** IAM name of the inline policy made from a single document (shorthand). */
@@ -87,30 +94,21 @@ export function validateInlinePolicyName(name: string, argument: string): string
     return name;
 }
 
-/** A plain string is checked now; an Output once its value is known. */
-function checkedWhenKnown(value: pulumi.Input<string>, check: (v: string) => string): pulumi.Input<string> {
-    return pulumi.Output.isInstance(value) || isPromiseLike(value) ? pulumi.output(value).apply(check) : check(value as string);
-}
-
-function isPromiseLike(value: unknown): boolean {
-    return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
-}
-
-function managedArns(arns: unknown, argument: string): pulumi.Input<string>[] {
+function managedArns(arns: unknown, argument: string): Planned<string>[] {
     if (arns === undefined) {
         return [];
     }
     if (!Array.isArray(arns)) {
         throw new IrsaInputError(argument, arns, "is not a list of managed policy ARNs", "pass e.g. [\"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\"]");
     }
-    return arns.map((arn, i) => checkedWhenKnown(arn, (v) => validatePolicyArn(v, `${argument}[${i}]`)));
+    return arns.map((arn, i) => checked(arn as pulumi.Input<string>, (v: string) => validatePolicyArn(v, `${argument}[${i}]`))!);
 }
 
-function inlineDocuments(policies: unknown, argument: string): NormalizedInlinePolicy[] {
+function inlineDocuments(policies: unknown, argument: string): NormalizedInlinePolicy<Planned<string>>[] {
     if (policies === undefined) {
         return [];
     }
-    if (!isObject(policies) || pulumi.Output.isInstance(policies)) {
+    if (!isObject(policies) || isPending(policies)) {
         throw new IrsaInputError(argument, policies, "is not a map of policy name to document", "pass e.g. { \"s3-read\": {\"Version\":\"2012-10-17\",\"Statement\":[...]} }");
     }
     // Sorted: object key order must not reorder resources between runs.
@@ -120,9 +118,8 @@ function inlineDocuments(policies: unknown, argument: string): NormalizedInlineP
             validateInlinePolicyName(name, `${argument}.${name}`);
             const doc = policies[name] as pulumi.Input<string> | PolicyDocumentObject;
             const label = `${argument}.${name}`;
-            const document = typeof doc === "string" || pulumi.Output.isInstance(doc) || isPromiseLike(doc)
-                ? checkedWhenKnown(doc as pulumi.Input<string>, (v) => policyDocumentJson(v, label))
-                : policyDocumentJson(doc, label);
+            // An object document is JSON text once checked; text and Inputs are checked as they are (text kept verbatim).
+            const document = typeof doc === "string" || !isKnown(doc) ? checked(doc as pulumi.Input<string>, (v: string) => policyDocumentJson(v, label))! : policyDocumentJson(doc, label);
             return { name, document };
         });
 }
@@ -130,11 +127,24 @@ function inlineDocuments(policies: unknown, argument: string): NormalizedInlineP
 /** Joins an argument path: "" + "managedPolicyArns" → "managedPolicyArns"; "policy" + ... → "policy.managedPolicyArns". */
 const join = (prefix: string, field: string): string => (prefix === "" ? field : `${prefix}.${field}`);
 
-/** The long form (also the IrsaRole fields `managedPolicyArns` / `inlinePolicies`, with prefix ""). */
-export function normalizeRolePolicySet(set: RolePolicySet, prefix: string): NormalizedRolePolicy {
+/** The long form (also the IrsaRole fields `managedPolicyArns` / `inlinePolicies`, with prefix ""), planned. */
+export function planRolePolicySet(set: RolePolicySet, prefix: string): PlannedRolePolicy {
     return {
         managedPolicyArns: managedArns(set.managedPolicyArns, join(prefix, "managedPolicyArns")),
         inlinePolicies: inlineDocuments(set.inlinePolicies, join(prefix, "inlinePolicies")),
+    };
+}
+
+/** The long form with known entries checked and the others as given. */
+export function normalizeRolePolicySet(set: RolePolicySet, prefix: string): NormalizedRolePolicy {
+    return asGiven(planRolePolicySet(set, prefix));
+}
+
+/** A planned policy as args: entries not known yet go back as they were given (IrsaRole checks them once known). */
+function asGiven(planned: PlannedRolePolicy): NormalizedRolePolicy {
+    return {
+        managedPolicyArns: planned.managedPolicyArns.map(givenInput),
+        inlinePolicies: planned.inlinePolicies.map((p) => ({ name: p.name, document: givenInput(p.document) })),
     };
 }
 
@@ -144,10 +154,15 @@ export function normalizeRolePolicySet(set: RolePolicySet, prefix: string): Norm
  * the inline policy named "irsa".
  */
 export function normalizeRolePolicy(policy: RolePolicy | undefined, argument = "policy"): NormalizedRolePolicy {
+    return asGiven(planRolePolicy(policy, argument));
+}
+
+/** `normalizeRolePolicy`, planned (what IrsaRole registers for roleFor's `policy`). */
+export function planRolePolicy(policy: RolePolicy | undefined, argument = "policy"): PlannedRolePolicy {
     if (policy === undefined) {
         return { managedPolicyArns: [], inlinePolicies: [] };
     }
-    if (pulumi.Output.isInstance(policy) || isPromiseLike(policy)) {
+    if (isPending(policy)) {
         throw new IrsaInputError(argument, "(an Output)", "is an Output, so whether it is an ARN or a document is not known before deployment", "use { managedPolicyArns: [arn] } or { inlinePolicies: { name: json } }");
     }
     if (typeof policy === "string") {
@@ -165,7 +180,7 @@ export function normalizeRolePolicy(policy: RolePolicy | undefined, argument = "
             return { managedPolicyArns: [], inlinePolicies: [{ name: DEFAULT_INLINE_POLICY_NAME, document: policyDocumentJson(policy, argument) }] };
         }
         if (isSet) {
-            return normalizeRolePolicySet(policy as RolePolicySet, argument);
+            return planRolePolicySet(policy as RolePolicySet, argument);
         }
     }
     throw new IrsaInputError(argument, policy, "is not a policy", "pass a managed policy ARN, a list of ARNs, a policy document, or { managedPolicyArns, inlinePolicies }");
@@ -175,7 +190,7 @@ export function normalizeRolePolicy(policy: RolePolicy | undefined, argument = "
  * Joins the `policy` shorthand with the `managedPolicyArns` / `inlinePolicies` fields and checks the whole:
  * no inline name twice, no plain ARN twice, at most 20 managed policies.
  */
-export function combineRolePolicies(shorthand: NormalizedRolePolicy, fields: NormalizedRolePolicy): NormalizedRolePolicy {
+export function combineRolePolicies<P extends NormalizedRolePolicy | PlannedRolePolicy>(shorthand: P, fields: P): P {
     const managedPolicyArns = [...shorthand.managedPolicyArns, ...fields.managedPolicyArns];
     const inlinePolicies = [...shorthand.inlinePolicies, ...fields.inlinePolicies];
     const names = new Set<string>();
@@ -197,7 +212,7 @@ export function combineRolePolicies(shorthand: NormalizedRolePolicy, fields: Nor
     if (managedPolicyArns.length > MAX_MANAGED_POLICIES) {
         throw new IrsaInputError("managedPolicyArns", `${managedPolicyArns.length} policies`, `are more than the ${MAX_MANAGED_POLICIES} managed policies IAM attaches to one role`, "merge policies into fewer customer managed policies or inline documents");
     }
-    return { managedPolicyArns, inlinePolicies };
+    return { managedPolicyArns, inlinePolicies } as P;
 }
 
 /**
@@ -205,7 +220,7 @@ export function combineRolePolicies(shorthand: NormalizedRolePolicy, fields: Nor
  * "aws", then path and name), so adding or removing another ARN never renames, and thus never replaces and
  * detaches, this one. An ARN that is an Output can only be keyed by its position (`0`, `1`, ...).
  */
-export function attachmentKey(arn: pulumi.Input<string>, index: number): string {
+export function attachmentKey(arn: pulumi.Input<string> | Planned<string>, index: number): string {
     if (typeof arn !== "string") {
         return String(index);
     }
@@ -225,7 +240,7 @@ export function inlinePolicySuffix(policyName: string): string {
  * with it: no inline name twice, no ARN twice, at most 20 managed policies. Inline documents become JSON text.
  */
 export function rolePolicyArgs(policy: RolePolicy | undefined, extra: RolePolicySet = {}): { managedPolicyArns: pulumi.Input<string>[]; inlinePolicies: Record<string, pulumi.Input<string>> } {
-    const combined = combineRolePolicies(normalizeRolePolicy(policy, "policy"), normalizeRolePolicySet(extra, ""));
+    const combined = asGiven(combineRolePolicies(planRolePolicy(policy, "policy"), planRolePolicySet(extra, "")));
     return {
         managedPolicyArns: combined.managedPolicyArns,
         inlinePolicies: Object.fromEntries(combined.inlinePolicies.map((p) => [p.name, p.document])),

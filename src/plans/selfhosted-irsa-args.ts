@@ -7,6 +7,8 @@ import { SigningKeyArgs, validatePublicKeyPems, validateSigningKeyArgs } from ".
 import { validateWebhookArgs, WebhookArgs } from "../webhook/webhook-values";
 import { validateJwksPath } from "../oidc/documents";
 import { DEFAULT_JWKS_PATH, issuerHost, validateIssuerUrl } from "../oidc/discovery";
+import { isKnown } from "../common/known";
+import type { ServiceAccountRole } from "./irsa-role-args";
 import { IrsaInputError } from "../oidc/errors";
 import { DEFAULT_AUDIENCE, validateOidcProviderArn } from "../oidc/trust-policy";
 import { BucketNamespace, checkAccountRegionalNameShape, checkAccountRegionalOffered, isAccountRegionalName, validateBucketNamespace } from "../aws/bucket-namespace";
@@ -95,6 +97,13 @@ export interface SelfHostedIrsaArgs {
      * Plain. Default: []
      */
     previousIssuers?: string[];
+    /**
+     * Roles for this cluster's service accounts, made as `roleFor` makes them (the same names, trust, audience
+     * and checks) in every language, YAML included: each is the Role plus one resource per policy, with no
+     * component of its own. Their ARNs are in `roleArns`, keyed "namespace/serviceAccount". Plain: the list,
+     * and each entry's namespace and serviceAccount, decide the resources. Default: []
+     */
+    roles?: ServiceAccountRole[];
 }
 
 /** Args with defaults applied where they are plain (no Inputs resolved). */
@@ -119,10 +128,6 @@ export interface NormalizedArgs {
 }
 
 const REGION_NOT_YET_KNOWN: Promise<string> = new Promise<string>(() => undefined);
-
-function isPlainStringArray(value: unknown): value is string[] {
-    return Array.isArray(value) && value.every((v) => typeof v === "string");
-}
 
 /**
  * Validates every argument that is known now, before any resource exists (Outputs are checked when they
@@ -185,11 +190,10 @@ export function validateSelfHostedIrsaArgs(name: string, args: SelfHostedIrsaArg
         validatePreviousIssuers(plainIssuer, args.previousIssuers, "previousIssuers");
     }
     const audiences = args.audiences ?? [DEFAULT_AUDIENCE];
-    if (isPlainStringArray(audiences)) {
-        validateAudiences(audiences);
-    }
-    if (Array.isArray(args.thumbprints) && isPlainStringArray(args.thumbprints)) {
-        validateThumbprints(args.thumbprints);
+    // Known now: checked now (each entry a client ID); otherwise by IAM when the provider is created.
+    const plainAudiences = isKnown(audiences) ? validateAudiences(audiences as string[]) : undefined;
+    if (args.thumbprints !== undefined && isKnown(args.thumbprints)) {
+        validateThumbprints(args.thumbprints as string[]);
     }
     if (args.existingOidcProviderArn !== undefined) {
         if (args.thumbprints !== undefined) {
@@ -209,12 +213,11 @@ export function validateSelfHostedIrsaArgs(name: string, args: SelfHostedIrsaArg
         // Without `region` the provider's region is read later: nothing to check for it yet.
         validateWebhookArgs(webhookInput, args.region ?? REGION_NOT_YET_KNOWN);
         const token = webhookInput.tokenAudience;
-        if (typeof token === "string" && isPlainStringArray(audiences) && !audiences.includes(token)) {
-            throw new IrsaInputError("webhook.tokenAudience", token, `is not one of \`audiences\` (${audiences.join(", ")}), so STS would refuse the tokens`, "leave it unset (the first audience), or add it to `audiences`");
+        if (typeof token === "string" && plainAudiences !== undefined && !plainAudiences.includes(token)) {
+            throw new IrsaInputError("webhook.tokenAudience", token, `is not one of \`audiences\` (${plainAudiences.join(", ")}), so STS would refuse the tokens`, "leave it unset (the first audience), or add it to `audiences`");
         }
         webhook = webhookInput;
     }
-    const plainAudiences = isPlainStringArray(audiences) ? audiences : undefined;
     return { hostingKind, jwksPath, audiences, plainAudiences, webhook, protect: args.protectIdentity ?? true, previousIssuers: args.previousIssuers ?? [], bucketName, bucketNameArgument, bucketNamespace };
 }
 

@@ -13,19 +13,27 @@ export interface ServiceAccountAnnotationArgs {
     tokenExpiration?: number;
 }
 
-/** The `eks.amazonaws.com/*` annotations the webhook reads from a ServiceAccount (pure). */
+/** The `eks.amazonaws.com/*` annotations the webhook reads from a ServiceAccount (pure; checks each value). */
 export function serviceAccountAnnotations(args: ServiceAccountAnnotationArgs): Record<string, string> {
-    const annotations: Record<string, string> = {
-        [`${ANNOTATION_PREFIX}/role-arn`]: validateRoleArn(args.roleArn, "roleArn"),
-    };
+    return annotationsOf({
+        roleArn: validateRoleArn(args.roleArn, "roleArn"),
+        audience: args.audience === undefined ? undefined : validateAudience(args.audience, "audience"),
+        stsRegionalEndpoints: args.stsRegionalEndpoints,
+        tokenExpiration: args.tokenExpiration === undefined ? undefined : validateTokenExpiration(args.tokenExpiration, "tokenExpiration", MAX_TOKEN_EXPIRATION),
+    });
+}
+
+/** The annotations from values already checked; an unset value writes no annotation (the webhook's default). */
+export function annotationsOf(args: ServiceAccountAnnotationArgs): Record<string, string> {
+    const annotations: Record<string, string> = { [`${ANNOTATION_PREFIX}/role-arn`]: args.roleArn };
     if (args.audience !== undefined) {
-        annotations[`${ANNOTATION_PREFIX}/audience`] = validateAudience(args.audience, "audience");
+        annotations[`${ANNOTATION_PREFIX}/audience`] = args.audience;
     }
     if (args.stsRegionalEndpoints !== undefined) {
         annotations[`${ANNOTATION_PREFIX}/sts-regional-endpoints`] = args.stsRegionalEndpoints ? "true" : "false";
     }
     if (args.tokenExpiration !== undefined) {
-        annotations[`${ANNOTATION_PREFIX}/token-expiration`] = String(validateTokenExpiration(args.tokenExpiration, "tokenExpiration", MAX_TOKEN_EXPIRATION));
+        annotations[`${ANNOTATION_PREFIX}/token-expiration`] = String(args.tokenExpiration);
     }
     return annotations;
 }

@@ -3,6 +3,7 @@
 import { validateLiteralAudience } from "../oidc/audience";
 import type { Input } from "@pulumi/pulumi";
 import { AWS_REGION_CODE } from "../aws/names";
+import { isKnown, isPending } from "../common/known";
 import { IrsaInputError } from "../oidc/errors";
 import { validateDns1123Label } from "../kubernetes/names";
 
@@ -180,8 +181,12 @@ export const AVAILABILITY_DEFAULTS = {
  * `kubernetes.io/metadata.name` is set on every namespace by the API server (Kubernetes 1.21+).
  */
 export function failClosedNamespaceSelector(webhookNamespace: string): Record<string, unknown> {
-    const excluded = [...new Set([DEFAULT_WEBHOOK_NAMESPACE, webhookNamespace])];
-    return { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: excluded }] };
+    return { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: exemptNamespaces(FailurePolicy.Fail, webhookNamespace) }] };
+}
+
+/** The namespaces the webhook never intercepts: with failurePolicy "Fail", kube-system and its own; else none. */
+export function exemptNamespaces(failurePolicy: FailurePolicy | undefined, webhookNamespace: string = DEFAULT_WEBHOOK_NAMESPACE): string[] {
+    return failurePolicy === FailurePolicy.Fail ? [...new Set([DEFAULT_WEBHOOK_NAMESPACE, webhookNamespace])] : [];
 }
 
 /** WebhookArgs with every Input resolved, as `buildWebhookValues` takes them. */
@@ -205,14 +210,6 @@ export interface WebhookPki {
     caBundle: string;
     cert: string;
     key: string;
-}
-
-/** Whether a value is known now (not an Output or a Promise), so it can be checked before any resource. */
-function isKnown(value: unknown): boolean {
-    if (value === null || typeof value !== "object") {
-        return true;
-    }
-    return !(typeof (value as { then?: unknown }).then === "function" || (value as { __pulumiOutput?: unknown }).__pulumiOutput);
 }
 
 
@@ -277,7 +274,8 @@ function validateFailurePolicy(policy: unknown): void {
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value) && isKnown(value);
+    // The object itself is there (its leaves may be Inputs, resolved when the values are built).
+    return typeof value === "object" && value !== null && !Array.isArray(value) && !isPending(value);
 }
 
 /** Checks the `values` escape hatch: only chart keys, and none this component must own. */

@@ -16,6 +16,8 @@ export interface EngineRequest {
     additionalSecretOutputs: string[];
     /** Alias URNs the SDK computed (only when the monitor does not take alias specs; see `recordEngineRequests`). */
     aliasUrns: string[];
+    /** The names of alias specs sent as such (`{ name }` aliases, when the monitor takes alias specs). */
+    aliasNames: string[];
     /** URNs this resource depends on. */
     dependencies: string[];
     /** The inputs exactly as serialized for the engine (secrets as `{ <sig>: <secret sig>, value }` where they are). */
@@ -33,7 +35,7 @@ interface RequestLike {
     getDeletebeforereplace(): boolean;
     getIgnorechangesList(): string[];
     getAdditionalsecretoutputsList(): string[];
-    getAliasesList(): Array<{ getUrn(): string }>;
+    getAliasesList(): Array<{ getUrn(): string; getSpec(): { getName(): string } | undefined }>;
     getAliasurnsList(): string[];
     getDependenciesList(): string[];
     getObject(): { toJavaScript(): Record<string, any> } | undefined;
@@ -69,6 +71,7 @@ export function recordEngineRequests(options: { sdkComputesAliases?: boolean } =
             ignoreChanges: req.getIgnorechangesList(),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             aliasUrns: [...req.getAliasurnsList(), ...req.getAliasesList().map((a) => a.getUrn())].filter((u) => u !== ""),
+            aliasNames: req.getAliasesList().map((a) => a.getSpec()?.getName() ?? "").filter((n) => n !== ""),
             dependencies: req.getDependenciesList(),
             object: req.getObject()?.toJavaScript() ?? {},
         });

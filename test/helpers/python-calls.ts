@@ -127,6 +127,13 @@ function readStatements(source: string): { target?: string; value: PyValue }[] {
                 i++;
                 path += `.${tokens[i++].text}`;
             }
+            if (peek("[")) {
+                // A subscript of a name (`irsa.role_arns["apps/web"]`): the name is what the schema must have.
+                i++;
+                expr();
+                expect("]");
+                return { kind: "name", path };
+            }
             if (!peek("(")) {
                 return { kind: "name", path };
             }
