@@ -40,7 +40,7 @@ describe("importing a cluster's JWKS", () => {
     });
     it("refuses non-JSON and an empty set", () => {
         assert.throws(() => publicKeyPemsFromJwks("<html>"), /`jwks` \(6 bytes of text\) is not JSON\. Fix: /);
-        assert.throws(() => publicKeyPemsFromJwks('{"keys":[]}'), /`jwks` "\{\\"keys\\":\[\]\}" holds no `keys` array/);
+        assert.throws(() => publicKeyPemsFromJwks('{"keys":[]}'), /`jwks` \(a JWKS with 0 key\(s\)\) holds no `keys` array/);
     });
     it("checks the cluster's issuer", () => {
         checkClusterIssuer(clusterDiscovery(ISSUER), ISSUER);

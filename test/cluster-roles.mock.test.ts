@@ -29,7 +29,7 @@ const S3_READ = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 const DOC = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data/*" }] });
 const pem = () => key("ec-p256.spki.pem");
 const component = (name: string, args: ConstructorParameters<typeof SelfHostedIrsa>[1] = {}) =>
-    new SelfHostedIrsa(name, { region: "eu-west-1", bucketName: `${name}-oidc`, signingKey: { publicKeyPems: [pem()] }, webhook: { enabled: false }, protectIdentity: false, ...args });
+    new SelfHostedIrsa(name, { region: "eu-west-1", bucketNamespace: "global", bucketName: `${name}-oidc`, signingKey: { publicKeyPems: [pem()] }, webhook: { enabled: false }, protectIdentity: false, ...args });
 const urnOf = (type: string, name: string) => registeredUrns().find((u) => u.endsWith(`${type}::${name}`));
 
 describe("roleFor names: unambiguous, and the 0.2 name as an alias", () => {

@@ -25,6 +25,7 @@ describe("roles through the component provider", { timeout: 180_000 }, () => {
             "yaml-roles",
             "selfhosted-irsa:index:SelfHostedIrsa",
             {
+                bucketNamespace: "global",
                 bucketName: "irsa-roles-yaml",
                 signingKey: { publicKeyPems: [PEM] },
                 webhook: { enabled: false },

@@ -23,7 +23,7 @@ describe("SelfHostedIrsa determinism (two processes, same inputs)", () => {
     it("compares something real: both components, their documents and the role", () => {
         const { resources, outputs } = JSON.parse(first);
         const names = resources.map((r: { name: string }) => r.name);
-        for (const n of ["det-gen-bucket", "det-gen-jwks", "det-gen-oidc-provider", "det-gen-webhook", "det-own-discovery", "det-own-team-a-reader"]) {
+        for (const n of ["det-gen-bucket", "det-gen-jwks", "det-gen-oidc-provider", "det-gen-webhook", "det-own-discovery", "det-own_team-a_reader-role"]) {
             assert.ok(names.includes(n), `${n} in ${names.join(", ")}`);
         }
         const jwks = resources.find((r: { name: string }) => r.name === "det-own-jwks").inputs.content;

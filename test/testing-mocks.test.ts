@@ -80,7 +80,7 @@ const role = irsa.roleFor("apps", "reader", "arn:aws:iam::aws:policy/ReadOnlyAcc
         const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
         assert.match(out.issuerUrl, /^https:\/\/cluster-irsa-[0-9a-f]{8}-111122223333-eu-west-1-an\.s3\.eu-west-1\.amazonaws\.com$/);
         assert.equal(out.oidcProviderArn, `arn:aws:iam::111122223333:oidc-provider/${out.issuerUrl.slice("https://".length)}`);
-        assert.match(out.roleArn, /^arn:aws:iam::111122223333:role\/cluster-irsa-apps-reader-role-[0-9a-f]{7}$/);
+        assert.match(out.roleArn, /^arn:aws:iam::111122223333:role\/cluster-irsa_apps_reader-role-[0-9a-f]{7}$/);
         assert.equal(out.keyIds.length, 1, "a real key was generated: its kid is in the JWKS");
         assert.equal(out.region, "eu-west-1", "the webhook's region is the provider's");
         assert.deepEqual(out.invokes, ["aws:index/getCallerIdentity:getCallerIdentity", "aws:index/getRegion:getRegion"]);
