@@ -438,7 +438,7 @@ const stackOutputs = {};
 for (const value of Object.values(settings.config)) {
     for (const [name] of value.matchAll(/[\\w-]+\\/[\\w-]+\\/[\\w-]+/g)) {
         const host = name.split("/").pop() + "-oidc.s3.eu-west-1.amazonaws.com";
-        stackOutputs[name] = { oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/" + host, issuerUrl: "https://" + host, tokenAudience: "sts.amazonaws.com" };
+        stackOutputs[name] = { oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/" + host, issuerUrl: "https://" + host, tokenAudience: "sts.amazonaws.com", webhookExemptNamespaces: [] };
     }
 }
 const mocks = setIrsaMocks({ ...settings, stackOutputs });

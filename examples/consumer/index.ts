@@ -1,5 +1,5 @@
 // An application team's stack: the cluster's IRSA (issuer, IAM OIDC provider, webhook) belongs to the platform
-// stack; this stack only reads its two outputs and makes roles for its own service accounts.
+// stack; this stack only reads its outputs (provider, issuer, token audience, exempt namespaces) and makes roles for its own service accounts.
 //   pulumi config set irsaStack my-org/irsa/prod
 //   pulumi config set kubeconfig --secret "$(cat ~/.kube/config)"   # for createServiceAccount
 import * as k8s from "@pulumi/kubernetes";

@@ -45,7 +45,7 @@ export function webhookExemptNamespacesOf(webhook: WebhookArgs | undefined): Pla
 /** One role's request: its names, and what to plan it from. */
 export interface ClusterRoleRequest {
     request: RoleRequest;
-    /** The name before 0.3.0, for an alias; only for the first roleFor that had it. */
+    /** The name before 0.2.0, for an alias; only for the first roleFor that had it. */
     legacyName?: string;
 }
 

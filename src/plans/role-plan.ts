@@ -64,7 +64,7 @@ export interface RolePlan {
         deleteBeforeReplace: boolean;
         /**
          * A derived name is kept once the role exists (`ignoreChanges: ["name"]`): what it is derived from may change
-         * (a renamed component, roleFor's names in 0.3.0), and IAM replaces a role whose name changes.
+         * (a renamed component, roleFor's names in 0.2.0), and IAM replaces a role whose name changes.
          */
         keepName: boolean;
     };
@@ -108,7 +108,7 @@ export function roleForName(component: string, namespace: string, serviceAccount
 }
 
 /**
- * roleFor's name before 0.3.0, `<component>-<namespace>-<serviceAccount>`, which two roles could share (`team-a` +
+ * roleFor's name before 0.2.0, `<component>-<namespace>-<serviceAccount>`, which two roles could share (`team-a` +
  * `reader`, `team` + `a-reader`); deployed roles keep their URNs through it as an alias.
  */
 export function legacyRoleForName(component: string, namespace: string, serviceAccount: string): string {

@@ -70,7 +70,9 @@ const SETS: KeySet[] = [
         signing: "rsa2048.pkcs1.pem",
         inputs: [
             { how: "privateKeyPem + additionalPublicKeyPems", args: { signingKey: { privateKeyPem: key("rsa2048.pkcs8.pem") }, additionalPublicKeyPems: [key("ec-p256.spki.pem"), key("rsa4096.spki.pem")] } },
-            { how: "publicKeyPems in three formats", args: { signingKey: { publicKeyPems: [key("rsa2048.pkcs1.pem"), key("ec-p256.sec1.pem"), key("rsa4096.pkcs1-public.pem")] } } },
+            { how: "privateKeyPem PKCS#1 + additionalPublicKeyPems PKCS#1 public", args: { signingKey: { privateKeyPem: key("rsa2048.pkcs1.pem") }, additionalPublicKeyPems: [key("ec-p256.spki.pem"), key("rsa4096.pkcs1-public.pem")] } },
+            // Public halves only: a private key in a public-key argument is refused (issue 14 item 1).
+            { how: "publicKeyPems as SPKI and PKCS#1 RSA PUBLIC KEY", args: { signingKey: { publicKeyPems: [spkiOf("rsa2048.pkcs1.pem"), key("ec-p256.spki.pem"), key("rsa4096.pkcs1-public.pem")] } } },
         ],
     },
     {

@@ -65,7 +65,7 @@ describe("kubectl 1.33 and 1.37 running doctor cluster and signingKey.fromCluste
         policyFile = cluster.file("trust.json", JSON.stringify(buildTrustPolicy({ oidcProviderArn: `arn:aws:iam::123456789012:oidc-provider/${published.url.slice(8)}`, issuerUrl: published.url, namespace: "apps", serviceAccount: "s3-reader" })));
         await createNamespace(cluster, "apps", [{ name: "s3-reader", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/s3-reader", "eks.amazonaws.com/audience": "sts.amazonaws.com" } }]);
         // The webhook's objects as the chart renders them (the doctor reads them; it never calls the webhook).
-        const ca = await labCa("webhook CA");
+        const ca = await labCa("webhook CA", 500);
         const serving = await issueServerCertificate(ca, "amazon-eks-pod-identity-webhook", { dnsNames: ["amazon-eks-pod-identity-webhook.kube-system.svc"], notAfter: new Date(Date.now() + 400 * 86_400_000) });
         const chart = renderChart({ fullnameOverride: "amazon-eks-pod-identity-webhook", config: { defaultAwsRegion: "eu-west-1" }, pki: { certManager: { enabled: false }, caBundle: ca.certPem, cert: serving.certPem, key: serving.keyPem } }, "kube-system");
         await cluster.apply(...labObjects(chart), endpointSlice(true));

@@ -12,9 +12,12 @@ const DAY = 86_400_000;
 
 export type { IssuedCertificate, TestCa };
 
-/** A CA valid for a day (a lab run is minutes). */
-export function labCa(commonName: string): Promise<TestCa> {
-    return createTestCa(commonName, { notAfter: new Date(Date.now() + DAY) });
+/**
+ * A CA valid for `days` (default a day: a lab run is minutes). A CA that must look healthy to `doctor cluster`
+ * needs more: it warns when a CA of the webhook's chain expires within its warning window.
+ */
+export function labCa(commonName: string, days = 1): Promise<TestCa> {
+    return createTestCa(commonName, { notAfter: new Date(Date.now() + days * DAY) });
 }
 
 /** The API server's serving certificate: 127.0.0.1 and localhost (the only addresses it is dialled on). */

@@ -60,7 +60,7 @@ describe("real tokens against the component's documents and trust policies", lab
     });
 
     it("passes every check of the doctor against the uploaded documents, the roleFor trust policy included", async () => {
-        const findings = await bucket.doctor({ issuer: run.outputs.issuerUrl, token: tokens.reader, audience: "sts.amazonaws.com", trustPolicy: trust["tokens-apps-s3-reader-role"] });
+        const findings = await bucket.doctor({ issuer: run.outputs.issuerUrl, token: tokens.reader, audience: "sts.amazonaws.com", trustPolicy: trust["tokens_apps_s3-reader-role"] });
         assert.deepEqual(failures(findings), []);
         for (const id of ["discovery.fetch", "jwks.fetch", "token.kid", "token.signature", "token.iss", "token.aud", "trust.sub", "trust.aud"]) {
             assert.ok(findings.some((f) => f.id === id && f.ok), `${id} in ${findings.map((f) => f.id).join(", ")}`);
@@ -68,14 +68,14 @@ describe("real tokens against the component's documents and trust policies", lab
     });
 
     it("the doctor refuses another ServiceAccount's token (trust.sub) and another audience's (token.aud, trust.aud)", async () => {
-        const policy = trust["tokens-apps-s3-reader-role"];
+        const policy = trust["tokens_apps_s3-reader-role"];
         assert.deepEqual(failures(await bucket.doctor({ issuer: run.outputs.issuerUrl, token: tokens.other, audience: "sts.amazonaws.com", trustPolicy: policy })), ["trust.sub"]);
         const wrongAudience = failures(await bucket.doctor({ issuer: run.outputs.issuerUrl, token: tokens.audience, audience: "sts.amazonaws.com", trustPolicy: policy }));
         assert.ok(wrongAudience.includes("token.aud") && wrongAudience.includes("trust.aud"), wrongAudience.join(", "));
     });
 
     it("in the IAM policy simulator both trust policies admit exactly the ServiceAccount's own token", () => {
-        assert.deepEqual(Object.keys(trust).sort(), ["standalone-role", "tokens-apps-s3-reader-role"]);
+        assert.deepEqual(Object.keys(trust).sort(), ["standalone-role", "tokens_apps_s3-reader-role"]);
         const host = run.outputs.issuerHost;
         const context = (token: string) => {
             const c = claimsOf(token);
