@@ -59,6 +59,11 @@ export interface BucketSettings {
     bucketName?: pulumi.Input<string>;
     /** S3 namespace of the name; "account-regional" is sent to S3, "global" (the default) is not sent. */
     bucketNamespace?: BucketNamespace;
+    /**
+     * The name is derived (account-regional, no `bucketName`): kept once the bucket exists, as the provider keeps
+     * an auto-name, so a renamed component, stack or project keeps its bucket and with it the issuer.
+     */
+    keepDerivedName?: boolean;
     forceDestroy?: pulumi.Input<boolean>;
     region?: pulumi.Input<string>;
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;

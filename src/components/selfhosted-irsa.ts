@@ -5,6 +5,7 @@ import { Deferred } from "../common/known";
 import { ClusterRoles, clusterRoleRequest, serviceAccountRoleRequests, tokenAudienceOf, webhookExemptNamespacesOf } from "../plans/cluster-roles";
 import { planRole, prefixArgument } from "../plans/role-plan";
 import { HostingKind } from "../aws/hosting";
+import { BucketNamespace } from "../aws/bucket-namespace";
 import { Hosting, publishDocuments } from "./aws/hosting";
 import { validateAudiences } from "../aws/names";
 import { createOidcProvider } from "./aws/oidc-provider";
@@ -114,6 +115,7 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
         const bucketArgs = {
             bucketName: issuerBucketName(name, normalized, region, parent),
             bucketNamespace: normalized.bucketNamespace,
+            keepDerivedName: normalized.bucketNamespace === BucketNamespace.AccountRegional && normalized.bucketName === undefined,
             forceDestroy: args.forceDestroy,
             region: args.region,
             tags: args.tags,

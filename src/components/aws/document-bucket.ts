@@ -47,7 +47,9 @@ export function createDocumentBucket(name: string, args: BucketSettings, publicP
             ...(args.tags !== undefined ? { tags: args.tags } : {}),
             ...region,
         },
-        { parent, ...lifecycle },
+        // A derived name follows the component, project and stack names, which a rename (with aliases) changes:
+        // the bucket that exists keeps its name, and the issuer its URL (ignoreChanges, as for derived role names).
+        { parent, ...lifecycle, ...(args.keepDerivedName ? { ignoreChanges: ["bucket"] } : {}) },
     );
     const ownership = new aws.s3.BucketOwnershipControls(
         `${name}-ownership`,
