@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { AwsHttps, startAwsHttps } from "./helpers/aws-https";
 import { doctor, plaintextKeyProblems, secretOutputs, stateResource } from "./helpers/checks";
 import { changes, createWorkspace, engineParts, Stack, Workspace, YamlProgram } from "./helpers/engine";
-import { loadAccount } from "./standins/aws/store";
+import { DEFAULT_ACCOUNT_ID, loadAccount } from "./standins/aws/store";
 import { missingParts } from "../lab/binaries";
 import { startCluster } from "../lab/cluster";
 
@@ -158,7 +158,8 @@ describe("the mission's flow under the real engine (YAML, file backend, S3 hosti
     });
 
     it("a new issuer (another bucketName) must replace the bucket and the OIDC provider: protect stops the preview and names them", async () => {
-        stack.writeProgram(program("prod-irsa", { bucketName: "another-issuer-bucket" }));
+        // A whole account-regional name (the stand-in account and the stack's region), as a given bucketName must be.
+        stack.writeProgram(program("prod-irsa", { bucketName: `another-issuer-${DEFAULT_ACCOUNT_ID}-us-west-2-an` }));
         const result = await stack.pulumi(["preview"], { allowFail: true });
         assert.notEqual(result.code, 0, "a preview that replaces the protected bucket succeeded");
         const text = result.stdout + result.stderr;
