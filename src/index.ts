@@ -6,7 +6,7 @@ export type { SelfHostedIrsaArgs } from "./plans/selfhosted-irsa-args";
 export type { SigningKeyArgs } from "./kubernetes/signing-key";
 export type { FromClusterArgs } from "./kubernetes/cluster-keys";
 export type { HostingArgs } from "./aws/hosting";
-export type { WebhookArgs, WebhookImage, WebhookToleration } from "./webhook/webhook-values";
+export type { WebhookArgs, WebhookImage, WebhookToleration } from "./webhook/webhook-args";
 export { IrsaRole, rolePolicyArgs } from "./components/irsa-role";
 export { IrsaOidcProvider } from "./components/irsa-oidc-provider";
 export type { IrsaOidcProviderArgs } from "./components/irsa-oidc-provider";
@@ -36,7 +36,7 @@ export { KeyAlgorithm } from "./kubernetes/signing-key";
 export { HostingKind } from "./aws/hosting";
 export { BucketNamespace } from "./aws/bucket-namespace";
 export { CloudFrontPriceClass } from "./aws/cloudfront-settings";
-export { FailurePolicy, TolerationEffect, TolerationOperator } from "./webhook/webhook-values";
+export { FailurePolicy, TolerationEffect, TolerationOperator } from "./webhook/webhook-args";
 export { SubjectMatch } from "./plans/irsa-role-args";
 
 // Pure helpers (no resources): the documents and flags the component publishes, and its name checks.
