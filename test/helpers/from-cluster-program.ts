@@ -20,8 +20,8 @@ async function main(kubeconfig: string, context: string, timeoutSeconds: number)
         () => "",
         (e: Error) => e.message,
     );
-    process.stdout.write(JSON.stringify({ error, ms: Date.now() - started }));
-    process.exit(0);
+    // Exit once the pipe took it all: a large write to a pipe may still be queued when write() returns.
+    process.stdout.write(JSON.stringify({ error, ms: Date.now() - started }), () => process.exit(0));
 }
 
 main(process.argv[2], process.argv[3], Number(process.argv[4])).catch((err) => {

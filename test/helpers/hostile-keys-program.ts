@@ -24,8 +24,8 @@ async function main(form: string, keyFile: string, publicFile: string): Promise<
     await (irsa.jwks as unknown as { promise(): Promise<string> }).promise().catch((e: Error) => (jwksError = e.message));
     await new Promise((r) => setTimeout(r, 300));
     const recorded = resources.map((r) => ({ type: r.type, name: r.name, inputs: reveal(r.inputs) }));
-    process.stdout.write(JSON.stringify({ jwksError, errors, registered: registeredUrns(), recorded }));
-    process.exit(0);
+    // Exit once the pipe took it all: a large write to a pipe may still be queued when write() returns.
+    process.stdout.write(JSON.stringify({ jwksError, errors, registered: registeredUrns(), recorded }), () => process.exit(0));
 }
 
 main(process.argv[2], process.argv[3], process.argv[4]).catch((err) => {

@@ -54,8 +54,8 @@ async function badOutput(): Promise<void> {
     let trustPolicyError = "";
     await (role.trustPolicy as unknown as { promise(): Promise<string> }).promise().catch((e: Error) => (trustPolicyError = e.message));
     await new Promise((r) => setTimeout(r, 300));
-    process.stdout.write(JSON.stringify({ trustPolicyError, registered: registeredUrns(), sawRoleError: errors.some((e) => e.includes("assumeRolePolicy") && e.includes(trustPolicyError)) }));
-    process.exit(0);
+    // Exit once the pipe took it all: a large write to a pipe may still be queued when write() returns.
+    process.stdout.write(JSON.stringify({ trustPolicyError, registered: registeredUrns(), sawRoleError: errors.some((e) => e.includes("assumeRolePolicy") && e.includes(trustPolicyError)) }), () => process.exit(0));
 }
 
 const mode = process.argv[2];
