@@ -119,10 +119,9 @@ export function legacyRoleForName(component: string, namespace: string, serviceA
 export function planRole(request: RoleRequest): RolePlan {
     const { name, args } = request;
     // roleFor checks what it was given first: the audience against its cluster's, then the policy arguments.
-    if (request.providerAudiences !== undefined && typeof args.audience === "string") {
-        // The literal rule first: its message says what is wrong with the value itself.
-        checkAudienceListed(validateRoleAudience(args.audience), request.providerAudiences);
-    }
+    // The literal rule first: its message says what is wrong with the value itself.
+    const listedAudience =
+        request.providerAudiences !== undefined && typeof args.audience === "string" ? checkAudienceListed(validateRoleAudience(args.audience), request.providerAudiences) : undefined;
     const shorthand = request.roleFor ? rolePolicies(request) : undefined;
 
     const trust = trustSource(args);
@@ -144,7 +143,8 @@ export function planRole(request: RoleRequest): RolePlan {
     const serviceAccount = checked(subject.serviceAccount, (v: string) => validateSubjectName(v, "serviceAccount", match))!;
     const provider = checked(trust.oidcProviderArn, (arn: string) => ({ arn, host: validateOidcProviderArn(arn, "oidcProviderArn") }));
     const issuer = checked(trust.issuerUrl, (url: string) => validateIssuerUrl(url, "issuerUrl"));
-    const audience = checked(args.audience, validateRoleAudience) ?? DEFAULT_AUDIENCE;
+    // Checked above when roleFor could compare it with its cluster's audiences; otherwise here.
+    const audience = listedAudience ?? checked(args.audience, validateRoleAudience) ?? DEFAULT_AUDIENCE;
     // A ServiceAccount where the webhook injects nothing is refused; known later, it fails the Role (it takes the check).
     const warnings = args.webhookExemptNamespaces === undefined ? [] : combine([namespace, args.webhookExemptNamespaces], ([ns, exempt]) => checkInjected(name, ns, exempt, match));
     const trustPolicy =
