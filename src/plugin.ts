@@ -8,6 +8,10 @@
 export = function serve(): Promise<void> {
     const { main } = require("@pulumi/pulumi/provider") as typeof import("@pulumi/pulumi/provider");
     const { irsaProvider } = require("./provider") as typeof import("./provider");
+    const { plainStackTraces } = require("./plugin-stack-traces") as typeof import("./plugin-stack-traces");
     // run-plugin left the engine's arguments in process.argv.
-    return main(irsaProvider(), process.argv.slice(2));
+    const served = main(irsaProvider(), process.argv.slice(2));
+    // After main()'s synchronous start, which installs source-map-support (a no-op when run-plugin already has).
+    plainStackTraces();
+    return served;
 };
