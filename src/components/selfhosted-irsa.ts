@@ -5,7 +5,6 @@ import { Deferred } from "../common/known";
 import { ClusterRoles, clusterRoleRequest, serviceAccountRoleRequests, tokenAudienceOf, webhookExemptNamespacesOf } from "../plans/cluster-roles";
 import { planRole, prefixArgument } from "../plans/role-plan";
 import { HostingKind } from "../aws/hosting";
-import { BucketNamespace } from "../aws/bucket-namespace";
 import { Hosting, publishDocuments } from "./aws/hosting";
 import { validateAudiences } from "../aws/names";
 import { createOidcProvider } from "./aws/oidc-provider";
@@ -112,10 +111,11 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
         // would trust whoever creates a bucket of that name after a destroy, so the bucket is then retained.
         const bucketLifecycle = { protect, retainOnDelete: args.existingOidcProviderArn !== undefined };
         const region: pulumi.Output<string> = args.region !== undefined ? pulumi.output(args.region) : providerRegion(parent);
+        const issuerBucket = issuerBucketName(name, normalized, region, parent);
         const bucketArgs = {
-            bucketName: issuerBucketName(name, normalized, region, parent),
+            bucketName: issuerBucket.bucketName,
             bucketNamespace: normalized.bucketNamespace,
-            keepDerivedName: normalized.bucketNamespace === BucketNamespace.AccountRegional && normalized.bucketName === undefined,
+            keepDerivedName: issuerBucket.derived,
             forceDestroy: args.forceDestroy,
             region: args.region,
             tags: args.tags,

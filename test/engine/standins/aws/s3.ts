@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Context, isUnknown, Props, ProviderError, ResourceType } from "../lib/provider-server";
 import { isPublicPolicy } from "./access";
-import { Account, etagOf, loadAccount, objectPath, updateAccount } from "./store";
+import { Account, BucketRecord, etagOf, loadAccount, objectPath, updateAccount } from "./store";
 import { autoName, regionOf, tagsAll } from "./common";
 
 /** S3's Route 53 hosted zone per region (AWS General Reference, "Amazon S3 endpoints"), for the regions tested. */
@@ -183,98 +183,76 @@ export const bucketObjectv2: ResourceType = {
     },
 };
 
-function accessBlockOf(account: Account, name: string) {
-    return bucketOf(account, name).publicAccessBlock;
+/**
+ * A setting S3 keeps on its bucket (policy, ownership controls, public access block), one resource per bucket
+ * with the bucket's name as id: `put` writes it on an existing bucket, `view` reads it back (undefined: gone),
+ * `reset` is what deleting the resource leaves on the bucket.
+ */
+function bucketSetting(setting: {
+    put(ctx: Context, inputs: Props, bucket: BucketRecord): Props;
+    view(bucket: BucketRecord): Props | undefined;
+    reset(bucket: BucketRecord): void;
+}): ResourceType {
+    const put = (ctx: Context, inputs: Props) => updateAccount((account) => ({ ...setting.put(ctx, inputs, bucketOf(account, inputs.bucket)), region: regionOf(ctx, inputs) }));
+    return {
+        replaceOn: ["bucket", "region"],
+        create(ctx, inputs) {
+            return { id: inputs.bucket, outs: put(ctx, inputs) };
+        },
+        read(ctx, id, state) {
+            const b = loadAccount().buckets[id];
+            const view = b && setting.view(b);
+            return view && { ...state, ...view };
+        },
+        update(ctx, id, olds, news) {
+            return put(ctx, news);
+        },
+        delete(ctx, id) {
+            updateAccount((account) => {
+                if (account.buckets[id]) {
+                    setting.reset(account.buckets[id]);
+                }
+            });
+        },
+    };
 }
 
-export const bucketPolicy: ResourceType = {
-    replaceOn: ["bucket", "region"],
-    create(ctx, inputs) {
-        return { id: inputs.bucket, outs: putPolicy(ctx, inputs) };
-    },
-    read(ctx, id, state) {
-        const b = loadAccount().buckets[id];
-        return b?.policy === undefined ? undefined : { ...state, policy: b.policy };
-    },
-    update(ctx, id, olds, news) {
-        return putPolicy(ctx, news);
-    },
-    delete(ctx, id) {
-        updateAccount((account) => {
-            if (account.buckets[id]) {
-                delete account.buckets[id].policy;
-            }
-        });
-    },
-};
-
-function putPolicy(ctx: Context, inputs: Props): Props {
-    return updateAccount((account) => {
-        const block = accessBlockOf(account, inputs.bucket);
+export const bucketPolicy = bucketSetting({
+    put(ctx, inputs, bucket) {
+        const block = bucket.publicAccessBlock;
         if (isPublicPolicy(inputs.policy) && (block.blockPublicPolicy || accountBlocksPublicPolicy())) {
             const where = block.blockPublicPolicy ? "the bucket's" : "the account's";
             throw new ProviderError(`AccessDenied: User is not authorized to perform: s3:PutBucketPolicy on resource: "arn:aws:s3:::${inputs.bucket}" because public policies are blocked by the BlockPublicPolicy block public access setting (${where})`);
         }
-        account.buckets[inputs.bucket].policy = inputs.policy;
-        return { ...inputs, region: regionOf(ctx, inputs) };
-    });
-}
+        bucket.policy = inputs.policy;
+        return { ...inputs };
+    },
+    view: (bucket) => (bucket.policy === undefined ? undefined : { policy: bucket.policy }),
+    reset(bucket) {
+        delete bucket.policy;
+    },
+});
 
-export const bucketOwnershipControls: ResourceType = {
-    replaceOn: ["bucket", "region"],
-    create(ctx, inputs) {
-        return { id: inputs.bucket, outs: putOwnership(ctx, inputs) };
+export const bucketOwnershipControls = bucketSetting({
+    put(ctx, inputs, bucket) {
+        bucket.ownership = inputs.rule?.objectOwnership;
+        return { ...inputs };
     },
-    read(ctx, id, state) {
-        const b = loadAccount().buckets[id];
-        return b ? { ...state, rule: { objectOwnership: b.ownership } } : undefined;
+    view: (bucket) => ({ rule: { objectOwnership: bucket.ownership } }),
+    reset(bucket) {
+        delete bucket.ownership;
     },
-    update(ctx, id, olds, news) {
-        return putOwnership(ctx, news);
-    },
-    delete(ctx, id) {
-        updateAccount((account) => {
-            if (account.buckets[id]) {
-                delete account.buckets[id].ownership;
-            }
-        });
-    },
-};
-
-function putOwnership(ctx: Context, inputs: Props): Props {
-    return updateAccount((account) => {
-        bucketOf(account, inputs.bucket).ownership = inputs.rule?.objectOwnership;
-        return { ...inputs, region: regionOf(ctx, inputs) };
-    });
-}
+});
 
 const BLOCKS = ["blockPublicAcls", "ignorePublicAcls", "blockPublicPolicy", "restrictPublicBuckets"] as const;
 
-export const bucketPublicAccessBlock: ResourceType = {
-    replaceOn: ["bucket", "region"],
-    create(ctx, inputs) {
-        return { id: inputs.bucket, outs: putAccessBlock(ctx, inputs) };
+export const bucketPublicAccessBlock = bucketSetting({
+    put(ctx, inputs, bucket) {
+        bucket.publicAccessBlock = Object.fromEntries(BLOCKS.map((k) => [k, inputs[k] === true])) as unknown as BucketRecord["publicAccessBlock"];
+        return { ...inputs, ...bucket.publicAccessBlock };
     },
-    read(ctx, id, state) {
-        const b = loadAccount().buckets[id];
-        return b ? { ...state, ...b.publicAccessBlock } : undefined;
+    view: (bucket) => ({ ...bucket.publicAccessBlock }),
+    reset(bucket) {
+        bucket.publicAccessBlock = { blockPublicAcls: false, ignorePublicAcls: false, blockPublicPolicy: false, restrictPublicBuckets: false };
     },
-    update(ctx, id, olds, news) {
-        return putAccessBlock(ctx, news);
-    },
-    delete(ctx, id) {
-        updateAccount((account) => {
-            if (account.buckets[id]) {
-                account.buckets[id].publicAccessBlock = { blockPublicAcls: false, ignorePublicAcls: false, blockPublicPolicy: false, restrictPublicBuckets: false };
-            }
-        });
-    },
-};
-
-function putAccessBlock(ctx: Context, inputs: Props): Props {
-    return updateAccount((account) => {
-        const settings = Object.fromEntries(BLOCKS.map((k) => [k, inputs[k] === true])) as unknown as Account["buckets"][string]["publicAccessBlock"];
-        bucketOf(account, inputs.bucket).publicAccessBlock = settings;
-        return { ...inputs, ...settings, region: regionOf(ctx, inputs) };
-    });
-}
+});
