@@ -1,6 +1,6 @@
 // Stack traces in the plugin process (src/plugin.ts), and only there: a TypeScript program that imports the
 // package keeps its own. The Node SDK captures and formats a stack trace for every promise it makes
-// (@pulumi/pulumi runtime/debuggable.ts: about 100 per role, one per Output of each resource property), to
+// (@pulumi/pulumi runtime/debuggable.ts: about 100 per role, four per output property of each resource), to
 // report leaked promises when PULUMI_DEBUG_PROMISE_LEAKS is set. run-plugin installs source-map-support
 // (and ts-node its own copy), so each of those traces was mapped through source maps: under the real engine
 // that was most of a role's registration time (`npm run bench:engine`). The plugin runs dist/, which ships no
