@@ -6,17 +6,15 @@
 // that was most of a role's registration time (`npm run bench:engine`). The plugin runs dist/, which ships no
 // source maps, and its errors reach the engine as their messages (the Construct answer carries no stack).
 
-/** What the plugin process does with stack traces; `NODE_OPTIONS=--stack-trace-limit=N` asks for traces back. */
-export interface StackTraceChoice {
-    /** Error.stackTraceLimit to set, or undefined to leave Node's (an explicit choice, or leak debugging). */
-    limit: number | undefined;
-}
-
-/** Traces off unless the user asked for them (a --stack-trace-limit flag) or debugs promise leaks. */
-export function stackTraceChoice(env: NodeJS.ProcessEnv, execArgv: readonly string[]): StackTraceChoice {
+/**
+ * The Error.stackTraceLimit the plugin process sets: 0, or undefined (Node's stays) when the user asked for traces
+ * with a `--stack-trace-limit` flag (V8 also reads `--stack_trace_limit`), in execArgv or NODE_OPTIONS, or debugs
+ * promise leaks (PULUMI_DEBUG_PROMISE_LEAKS).
+ */
+export function stackTraceLimitFor(env: NodeJS.ProcessEnv, execArgv: readonly string[]): number | undefined {
     const flags = [...execArgv, ...(env.NODE_OPTIONS ?? "").split(/\s+/)];
-    const asked = flags.some((flag) => flag.startsWith("--stack-trace-limit"));
-    return { limit: asked || env.PULUMI_DEBUG_PROMISE_LEAKS ? undefined : 0 };
+    const asked = flags.some((flag) => /^--stack[-_]trace[-_]limit\b/.test(flag));
+    return asked || env.PULUMI_DEBUG_PROMISE_LEAKS ? undefined : 0;
 }
 
 /**
@@ -25,7 +23,7 @@ export function stackTraceChoice(env: NodeJS.ProcessEnv, execArgv: readonly stri
  */
 export function plainStackTraces(env: NodeJS.ProcessEnv = process.env, execArgv: readonly string[] = process.execArgv): void {
     (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
-    const { limit } = stackTraceChoice(env, execArgv);
+    const limit = stackTraceLimitFor(env, execArgv);
     if (limit !== undefined) {
         Error.stackTraceLimit = limit;
     }

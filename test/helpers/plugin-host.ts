@@ -55,15 +55,30 @@ export interface RunningPlugin {
     stop(): Promise<void>;
 }
 
+export interface StartOptions {
+    /** How long the plugin may take to print its port. Default: 60000 */
+    timeoutMs?: number;
+    /** Node.js arguments before run-plugin's (e.g. `--require <probe>`). Default: none */
+    nodeArgs?: string[];
+    /** Variables added to this process's environment. Default: none */
+    env?: NodeJS.ProcessEnv;
+}
+
 /** Starts the plugin in `pluginDir` from `cwd` (the consumer's directory) and waits for its port. */
-export async function startPlugin(pluginDir: string, cwd: string, timeoutMs = 60_000): Promise<RunningPlugin> {
+export async function startPlugin(pluginDir: string, cwd: string, options: StartOptions = {}): Promise<RunningPlugin> {
+    const { timeoutMs = 60_000, nodeArgs = [], env = {} } = options;
     const runPlugin = require.resolve("@pulumi/pulumi/cmd/run-plugin", { paths: [pluginDir] });
-    const child: ChildProcess = spawn(process.execPath, [runPlugin, pluginDir], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child: ChildProcess = spawn(process.execPath, [...nodeArgs, runPlugin, pluginDir], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    // Closed: exited, and everything it wrote read.
+    const closed = new Promise((resolve) => child.once("close", resolve));
     let stdout = "";
     let stderr = "";
     child.stderr!.on("data", (d) => void (stderr += d));
     const port = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the plugin printed no port within ${timeoutMs} ms; stderr:\n${stderr}`)), timeoutMs);
+        const timer = setTimeout(() => {
+            child.kill("SIGKILL");
+            reject(new Error(`the plugin printed no port within ${timeoutMs} ms; stderr:\n${stderr}`));
+        }, timeoutMs);
         child.stdout!.on("data", (d) => {
             stdout += d;
             const m = /^(\d+)\r?\n/.exec(stdout);
@@ -93,11 +108,10 @@ export async function startPlugin(pluginDir: string, cwd: string, timeoutMs = 60
         getSchemaText: () => unary("getSchema", new provproto.GetSchemaRequest(), (r) => r.getSchema() as string),
         async stop() {
             client.close();
-            if (child.exitCode === null) {
-                const exited = new Promise((r) => child.once("exit", r));
+            if (child.exitCode === null && child.signalCode === null) {
                 child.kill();
-                await exited;
             }
+            await closed;
         },
     };
 }
