@@ -185,15 +185,15 @@ export const bucketObjectv2: ResourceType = {
 
 /**
  * A setting S3 keeps on its bucket (policy, ownership controls, public access block), one resource per bucket
- * with the bucket's name as id: `put` writes it on an existing bucket, `view` reads it back (undefined: gone),
- * `reset` is what deleting the resource leaves on the bucket.
+ * with the bucket's name as id: `put` writes it on an existing bucket (and returns the outputs it adds to the
+ * inputs), `view` reads it back (undefined: gone), `reset` is what deleting the resource leaves on the bucket.
  */
 function bucketSetting(setting: {
-    put(ctx: Context, inputs: Props, bucket: BucketRecord): Props;
+    put(ctx: Context, inputs: Props, bucket: BucketRecord): Props | void;
     view(bucket: BucketRecord): Props | undefined;
     reset(bucket: BucketRecord): void;
 }): ResourceType {
-    const put = (ctx: Context, inputs: Props) => updateAccount((account) => ({ ...setting.put(ctx, inputs, bucketOf(account, inputs.bucket)), region: regionOf(ctx, inputs) }));
+    const put = (ctx: Context, inputs: Props) => updateAccount((account) => ({ ...inputs, ...setting.put(ctx, inputs, bucketOf(account, inputs.bucket)), region: regionOf(ctx, inputs) }));
     return {
         replaceOn: ["bucket", "region"],
         create(ctx, inputs) {
@@ -225,7 +225,6 @@ export const bucketPolicy = bucketSetting({
             throw new ProviderError(`AccessDenied: User is not authorized to perform: s3:PutBucketPolicy on resource: "arn:aws:s3:::${inputs.bucket}" because public policies are blocked by the BlockPublicPolicy block public access setting (${where})`);
         }
         bucket.policy = inputs.policy;
-        return { ...inputs };
     },
     view: (bucket) => (bucket.policy === undefined ? undefined : { policy: bucket.policy }),
     reset(bucket) {
@@ -236,7 +235,6 @@ export const bucketPolicy = bucketSetting({
 export const bucketOwnershipControls = bucketSetting({
     put(ctx, inputs, bucket) {
         bucket.ownership = inputs.rule?.objectOwnership;
-        return { ...inputs };
     },
     view: (bucket) => ({ rule: { objectOwnership: bucket.ownership } }),
     reset(bucket) {
@@ -249,7 +247,7 @@ const BLOCKS = ["blockPublicAcls", "ignorePublicAcls", "blockPublicPolicy", "res
 export const bucketPublicAccessBlock = bucketSetting({
     put(ctx, inputs, bucket) {
         bucket.publicAccessBlock = Object.fromEntries(BLOCKS.map((k) => [k, inputs[k] === true])) as unknown as BucketRecord["publicAccessBlock"];
-        return { ...inputs, ...bucket.publicAccessBlock };
+        return bucket.publicAccessBlock;
     },
     view: (bucket) => ({ ...bucket.publicAccessBlock }),
     reset(bucket) {
