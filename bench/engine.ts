@@ -4,7 +4,8 @@
 // 100 roles written by hand as aws:iam:Role + aws:iam:RolePolicyAttachment. Medians of ROUNDS alternating runs,
 // then the package's start time (process start to GetSchema answered, as the engine starts it) and the ratios:
 // whole program against hand-written, and per role ((program - component alone) / (hand-written - component
-// alone)). A benchmark: it prints, it asserts nothing.
+// alone)), each also taken within every round, with its quartiles (the noise on one run's ratio). A benchmark: it
+// prints, it asserts nothing.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createWorkspace, REPO, Stack, Workspace, YamlProgram } from "../test/engine/helpers/engine";
@@ -59,7 +60,11 @@ function rolesProgram(): YamlProgram | undefined {
     return { resources: { irsa: { ...component.irsa, properties: { ...component.irsa.properties, roles: range.map((i) => ({ namespace: "apps", serviceAccount: `sa${i}`, managedPolicyArns: [POLICY] })) } } } };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The q-quantile of xs (nearest rank): 0.5 is the median. */
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
+const median = (xs: number[]) => quantile(xs, 0.5);
+/** "median (quartiles q1-q3)": the spread says how far one run's figure may be from the median. */
+const spread = (xs: number[], format: (x: number) => string) => `${format(median(xs))} (quartiles ${format(quantile(xs, 0.25))}-${format(quantile(xs, 0.75))})`;
 
 /** Process start to GetSchema answered, for the package as the engine starts it (run-plugin), ms. */
 async function packageStartMs(consumerDir: string): Promise<number> {
@@ -99,14 +104,25 @@ async function main(): Promise<void> {
         }
         const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
         const perRole = (name: string) => (m[name] - m.alone) / (m.handWritten - m.alone);
+        // The same ratios within each round (its runs follow each other): their spread is the noise on a ratio.
+        const byRound = (name: string) => ({
+            whole: times[name].map((t, i) => t / times.handWritten[i]),
+            perRole: times[name].map((t, i) => (t - times.alone[i]) / (times.handWritten[i] - times.alone[i])),
+        });
+        const ratios = (label: string, name: string) => {
+            const r = byRound(name);
+            const f = (x: number) => x.toFixed(2);
+            console.log(`${label} whole program ${f(m[name] / m.handWritten)} of hand-written, per role ${f(perRole(name))}`);
+            console.log(`${" ".repeat(label.length)} by round: whole ${spread(r.whole, f)}, per role ${spread(r.perRole, f)}`);
+        };
         console.log(`\npulumi preview, medians of ${ROUNDS} alternating runs (${ROLES} roles, stand-in aws/tls plugins):`);
-        for (const [k, v] of Object.entries(m)) {
-            console.log(`  ${k.padEnd(12)} ${(v / 1000).toFixed(2)} s`);
+        for (const [k, v] of Object.entries(times)) {
+            console.log(`  ${k.padEnd(12)} ${spread(v, (x) => `${(x / 1000).toFixed(2)} s`)}`);
         }
         console.log(`package start (process start to GetSchema answered, run-plugin): median ${median(starts)} ms (${starts.join(", ")})`);
-        console.log(`IrsaRole:     whole program ${(m.irsaRole / m.handWritten).toFixed(2)} of hand-written, per role ${perRole("irsaRole").toFixed(2)}`);
+        ratios("IrsaRole:   ", "irsaRole");
         if (roles) {
-            console.log(`roles input:  whole program ${(m.rolesInput / m.handWritten).toFixed(2)} of hand-written, per role ${perRole("rolesInput").toFixed(2)}`);
+            ratios("roles input:", "rolesInput");
         } else {
             console.log("roles input:  not in this package's schema (issue 19 item 7 not merged): not measured");
         }
