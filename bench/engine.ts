@@ -102,18 +102,17 @@ async function main(): Promise<void> {
         for (let i = 0; i < ROUNDS; i++) {
             starts.push(await packageStartMs(stacks.alone.dir));
         }
+        // The ratios from the medians, and the same ratios within each round (its runs follow each other): their
+        // spread is the noise on a ratio.
         const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
-        const perRole = (name: string) => (m[name] - m.alone) / (m.handWritten - m.alone);
-        // The same ratios within each round (its runs follow each other): their spread is the noise on a ratio.
-        const byRound = (name: string) => ({
-            whole: times[name].map((t, i) => t / times.handWritten[i]),
-            perRole: times[name].map((t, i) => (t - times.alone[i]) / (times.handWritten[i] - times.alone[i])),
-        });
+        const rounds = Array.from({ length: ROUNDS }, (_, i) => Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v[i]])));
+        const whole = (t: Record<string, number>, name: string) => t[name] / t.handWritten;
+        const perRole = (t: Record<string, number>, name: string) => (t[name] - t.alone) / (t.handWritten - t.alone);
         const ratios = (label: string, name: string) => {
-            const r = byRound(name);
             const f = (x: number) => x.toFixed(2);
-            console.log(`${label} whole program ${f(m[name] / m.handWritten)} of hand-written, per role ${f(perRole(name))}`);
-            console.log(`${" ".repeat(label.length)} by round: whole ${spread(r.whole, f)}, per role ${spread(r.perRole, f)}`);
+            console.log(`${label} whole program ${f(whole(m, name))} of hand-written, per role ${f(perRole(m, name))}`);
+            const byRound = (ratio: typeof whole) => spread(rounds.map((t) => ratio(t, name)), f);
+            console.log(`${" ".repeat(label.length)} by round: whole ${byRound(whole)}, per role ${byRound(perRole)}`);
         };
         console.log(`\npulumi preview, medians of ${ROUNDS} alternating runs (${ROLES} roles, stand-in aws/tls plugins):`);
         for (const [k, v] of Object.entries(times)) {
