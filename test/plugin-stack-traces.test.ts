@@ -15,11 +15,17 @@ interface Probe {
     prepareStackTrace: string;
     stackTraceLimit: number;
     stack: string;
+    /** Which SDK debug messages the plugin drops (src/components/sdk-debug.ts), null for none. */
+    sdkDebug: string | null;
 }
+
+const SDK_LOG = require.resolve("@pulumi/pulumi/log", { paths: [REPO_ROOT] });
+const SDK_DEBUG_MARK = 'Symbol.for("selfhosted-irsa.sdk-debug")';
 
 const PROBE = `
 process.on("SIGTERM", () => {
-    const seen = { prepareStackTrace: typeof Error.prepareStackTrace, stackTraceLimit: Error.stackTraceLimit, stack: new Error("probe").stack };
+    const sdkDebug = require(${JSON.stringify(SDK_LOG)})[${SDK_DEBUG_MARK}] ?? null;
+    const seen = { prepareStackTrace: typeof Error.prepareStackTrace, stackTraceLimit: Error.stackTraceLimit, stack: new Error("probe").stack, sdkDebug };
     process.stderr.write("PROBE " + JSON.stringify(seen) + "\\n", () => process.exit(0));
 });
 `;
@@ -50,6 +56,8 @@ describe("stack traces in the plugin process", { timeout: 180_000 }, () => {
         assert.equal(seen.prepareStackTrace, "undefined", "source-map-support's formatter is still installed");
         assert.equal(seen.stackTraceLimit, 0);
         assert.equal(seen.stack, "Error: probe");
+        // The same process sends the engine none of the SDK's debug messages (one RPC each; the RPC echoes hold outputs in clear).
+        assert.equal(seen.sdkDebug, "all");
     });
 
     it("come back with NODE_OPTIONS=--stack-trace-limit=N, still unmapped", async () => {
@@ -67,10 +75,10 @@ describe("stack traces in the plugin process", { timeout: 180_000 }, () => {
         assert.ok(seen.stack.split("\n").length > 1, seen.stack);
     });
 
-    it("are left alone in a program that imports the package", () => {
-        const script = `require(${JSON.stringify(path.join(REPO_ROOT, "dist", "index.js"))}); process.stdout.write(String(Error.stackTraceLimit));`;
+    it("are left alone in a program that imports the package (and so is the SDK's debug log, until a SelfHostedIrsa is made)", () => {
+        const script = `require(${JSON.stringify(path.join(REPO_ROOT, "dist", "index.js"))}); process.stdout.write(String(Error.stackTraceLimit) + " " + String(require(${JSON.stringify(SDK_LOG)})[${SDK_DEBUG_MARK}]));`;
         const out = execFileSync(process.execPath, ["-e", script], { env: { ...process.env, NODE_OPTIONS: "" } }).toString();
-        assert.equal(out, "10");
+        assert.equal(out, "10 undefined");
     });
 
     it("choice: a --stack-trace-limit flag (argv or NODE_OPTIONS, either spelling) or leak debugging keeps Node's limit", () => {

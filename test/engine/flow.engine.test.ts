@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { AwsHttps, startAwsHttps } from "./helpers/aws-https";
-import { doctor, plaintextKeyProblems, secretOutputs, stateResource } from "./helpers/checks";
+import { doctor, plaintextKeyInText, plaintextKeyProblems, secretOutputs, stateResource } from "./helpers/checks";
 import { changes, createWorkspace, engineParts, Stack, Workspace, YamlProgram } from "./helpers/engine";
 import { DEFAULT_ACCOUNT_ID, loadAccount } from "./standins/aws/store";
 import { missingParts } from "../lab/binaries";
@@ -91,6 +91,16 @@ describe("the mission's flow under the real engine (YAML, file backend, S3 hosti
     it("a second `preview --expect-no-changes` passes: same inputs, byte-identical documents, same graph", async () => {
         const result = await stack.pulumi(["preview", "--expect-no-changes"], { allowFail: true });
         assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    });
+
+    it("`preview --debug` prints no line of the private key: the plugin sends the engine none of the SDK's debug messages (its RPC echoes hold outputs in clear)", async () => {
+        const result = await stack.pulumi(["preview", "--debug"]);
+        const text = result.stdout + result.stderr;
+        // --debug was on: the YAML host's own debug messages are there.
+        assert.match(text, /debug: Registering resource \[irsa\]/, "no debug output at all");
+        assert.deepEqual(plaintextKeyInText(text, [out.privateKeyPem]), []);
+        assert.doesNotMatch(text, / RPC (prepared|finished):/, "an RPC echo of the SDK reached the engine");
+        assert.doesNotMatch(text, /debug: Registering resource: t=/, "the plugin's SDK sent its debug messages");
     });
 
     it("refresh, then preview: nothing drifted and nothing to do", async () => {

@@ -32,18 +32,31 @@ export async function doctor(https: AwsHttps, dir: string, args: { issuer: strin
 }
 
 /**
- * Where a private key stands in clear in a state export: a PEM private key header, or any 40-character line of
- * one of `privateKeyPems` (also inside base64 or escaped text), reported with the resource and property path.
+ * The 40-character lines of `privateKeyPems` that only the private key holds. A private key's PEM also encodes its
+ * public half (the RSA modulus, the EC point), which public outputs carry too (OpenSSH, SPKI, JWKS): a line lying
+ * wholly inside a public component, at any byte alignment, proves nothing, so only the other lines count.
  */
-export function plaintextKeyProblems(exportText: string, privateKeyPems: readonly string[]): string[] {
-    // A private key's PEM also encodes its public half (the RSA modulus, the EC point), which public outputs
-    // carry too (OpenSSH, SPKI, JWKS): a line lying wholly inside a public component, at any byte alignment,
-    // proves nothing, so only the other lines count as the private key.
-    const needles = privateKeyPems.flatMap((pem) => {
+function privateKeyLines(privateKeyPems: readonly string[]): string[] {
+    return privateKeyPems.flatMap((pem) => {
         const jwk = crypto.createPublicKey(pem).export({ format: "jwk" }) as Record<string, string>;
         const publicRuns = ["n", "x", "y"].filter((k) => jwk[k]).flatMap((k) => [0, 1, 2].map((i) => Buffer.from(jwk[k], "base64url").subarray(i).toString("base64")));
         return pem.split("\n").filter((l) => l.length >= 40 && !l.startsWith("-----") && !publicRuns.some((run) => run.includes(l.slice(4, -4))));
     });
+}
+
+/** Where a private key stands in clear in a command's output: a PEM private key header, or a line of one of `privateKeyPems`. */
+export function plaintextKeyInText(text: string, privateKeyPems: readonly string[]): string[] {
+    const problems = text.split("\n").filter((line) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(line)).map((line) => `a PEM private key header after: ${line.slice(0, line.search(/-----BEGIN/)).slice(-100)}`);
+    const lines = privateKeyLines(privateKeyPems).filter((needle) => text.includes(needle));
+    return lines.length > 0 ? [...problems, `${lines.length} line(s) of the private key`] : problems;
+}
+
+/**
+ * Where a private key stands in clear in a state export: a PEM private key header, or any 40-character line of
+ * one of `privateKeyPems` (also inside base64 or escaped text), reported with the resource and property path.
+ */
+export function plaintextKeyProblems(exportText: string, privateKeyPems: readonly string[]): string[] {
+    const needles = privateKeyLines(privateKeyPems);
     const problems: string[] = [];
     const walk = (v: unknown, where: string) => {
         if (typeof v === "string") {
