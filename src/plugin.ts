@@ -9,10 +9,10 @@ export = function serve(): Promise<void> {
     const { main } = require("@pulumi/pulumi/provider") as typeof import("@pulumi/pulumi/provider");
     const { irsaProvider } = require("./provider") as typeof import("./provider");
     const { plainStackTraces } = require("./plugin-stack-traces") as typeof import("./plugin-stack-traces");
-    const { dropSdkDebug, sdkLogModules, SdkDebugDropped } = require("./components/sdk-debug") as typeof import("./components/sdk-debug");
+    const { dropSdkDebug, SdkDebugDropped } = require("./components/sdk-debug") as typeof import("./components/sdk-debug");
     // Before anything registers: the SDK's debug messages cost an RPC each (three per resource), and its RPC
     // echoes carry outputs (the signing key) in clear. Nothing but this package runs here.
-    dropSdkDebug(sdkLogModules(), SdkDebugDropped.All);
+    dropSdkDebug(SdkDebugDropped.All);
     // run-plugin left the engine's arguments in process.argv.
     const served = main(irsaProvider(), process.argv.slice(2));
     // After main()'s synchronous start, which installs source-map-support (a no-op when run-plugin already has).

@@ -54,9 +54,9 @@ describe("the SDK's RPC echoes", () => {
     it("are dropped; every other message reaches the SDK's debug with all its arguments; the first install wins", async () => {
         const seen: unknown[][] = [];
         const fake = { debug: (...args: unknown[]) => (seen.push(args), Promise.resolve()) } as unknown as typeof log;
-        dropSdkDebug([fake], SdkDebugDropped.RpcEchoes);
+        dropSdkDebug(SdkDebugDropped.RpcEchoes, [fake]);
         const once = fake.debug;
-        dropSdkDebug([fake], SdkDebugDropped.All);
+        dropSdkDebug(SdkDebugDropped.All, [fake]);
         assert.equal(fake.debug, once, "a second install wrapped the filter again");
         await fake.debug("RegisterResource RPC finished: r; err: null, resp: urn,-----BEGIN PRIVATE KEY-----");
         await fake.debug("Registering resource: t=t, name=n", undefined, 7, true);
@@ -67,7 +67,7 @@ describe("the SDK's RPC echoes", () => {
         const seen: string[] = [];
         const record = (level: string) => (message: string) => (seen.push(`${level} ${message}`), Promise.resolve());
         const fake = { debug: record("debug"), info: record("info"), warn: record("warn"), error: record("error") } as unknown as typeof log;
-        dropSdkDebug([fake], SdkDebugDropped.All);
+        dropSdkDebug(SdkDebugDropped.All, [fake]);
         await fake.debug("Registering resource: t=t, name=n");
         await fake.debug("RegisterResource RPC finished: r");
         await fake.warn("kept");
@@ -96,5 +96,6 @@ describe("the SDK's RPC echoes", () => {
         const modules = sdkLogModules();
         assert.equal(modules.length, 1);
         assert.equal(modules[0], log);
+        assert.equal(sdkLogModules(), modules, "looked up again");
     });
 });

@@ -36,11 +36,12 @@ export enum SdkDebugDropped {
 }
 
 /**
- * Makes `log.debug` of the given copies of @pulumi/pulumi's log module drop `dropped` and pass every other message
- * on unchanged. The SDK's own modules call it as `log.debug(...)` on this module object, so this covers them. The
- * first install wins: the plugin installs `All` before any component installs `RpcEchoes`.
+ * Makes `log.debug` of @pulumi/pulumi's log module (every copy this package and its provider SDKs load, unless
+ * `logs` says which) drop `dropped` and pass every other message on unchanged. The SDK's own modules call it as
+ * `log.debug(...)` on this module object, so this covers them. The first install wins: the plugin installs `All`
+ * before any component installs `RpcEchoes`.
  */
-export function dropSdkDebug(logs: readonly Log[], dropped: SdkDebugDropped): void {
+export function dropSdkDebug(dropped: SdkDebugDropped, logs: readonly Log[] = sdkLogModules()): void {
     for (const log of logs) {
         const target = log as Log & { [FILTERED]?: SdkDebugDropped };
         if (target[FILTERED] !== undefined) {
@@ -57,8 +58,14 @@ export function dropSdkDebug(logs: readonly Log[], dropped: SdkDebugDropped): vo
     }
 }
 
+/** The copies sdkLogModules found (they cannot change within a process). */
+let logModules: Log[] | undefined;
+
 /** Every copy of @pulumi/pulumi's log module this package and its provider SDKs load (usually one). */
 export function sdkLogModules(): Log[] {
+    if (logModules !== undefined) {
+        return logModules;
+    }
     const found = new Map<string, Log>();
     for (const from of [__dirname, ...["@pulumi/aws", "@pulumi/kubernetes", "@pulumi/tls", "@pulumi/command"].map(packageDir)]) {
         if (from === undefined) {
@@ -67,7 +74,8 @@ export function sdkLogModules(): Log[] {
         const file = require.resolve("@pulumi/pulumi/log", { paths: [from] });
         found.set(file, require(file) as Log);
     }
-    return [...found.values()];
+    logModules = [...found.values()];
+    return logModules;
 }
 
 /** The directory of an installed package, or undefined when it is not installed. */

@@ -21,7 +21,7 @@ import { validateOidcProviderArn } from "../oidc/trust-policy";
 import { IrsaInputError } from "../oidc/errors";
 import { SelfHostedIrsaArgs, checkExpectedIssuer, checkProviderMatchesIssuer, validateSelfHostedIrsaArgs } from "../plans/selfhosted-irsa-args";
 import { validatePreviousIssuers } from "../kubernetes/api-server-args";
-import { dropSdkDebug, sdkLogModules, SdkDebugDropped } from "./sdk-debug";
+import { dropSdkDebug, SdkDebugDropped } from "./sdk-debug";
 
 /** Per-instance state `roleFor` needs, kept outside the class: class fields would become schema outputs. */
 const roleForContexts = new WeakMap<SelfHostedIrsa, ClusterRoles>();
@@ -85,7 +85,7 @@ export class SelfHostedIrsa extends pulumi.ComponentResource {
         const normalized = validateSelfHostedIrsaArgs(name, args);
         // In a TypeScript program too: the SDK's RPC echoes would print the generated key's registration in clear
         // (`pulumi up --debug`), so they go before this component registers anything (components/sdk-debug.ts).
-        dropSdkDebug(sdkLogModules(), SdkDebugDropped.RpcEchoes);
+        dropSdkDebug(SdkDebugDropped.RpcEchoes);
         // The roles of `roles` are planned now too; they trust the provider and issuer made below (Deferred).
         const providerArnLater = new Deferred<string>();
         const issuerLater = new Deferred<string>();
