@@ -31,6 +31,9 @@ export async function doctor(https: AwsHttps, dir: string, args: { issuer: strin
     return { code: result.code, report: result.stdout + result.stderr };
 }
 
+/** A PEM private key's header, of any kind (PKCS#8, PKCS#1, SEC 1, encrypted). */
+const PEM_PRIVATE_KEY_HEADER = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
 /**
  * The 40-character lines of `privateKeyPems` that only the private key holds. A private key's PEM also encodes its
  * public half (the RSA modulus, the EC point), which public outputs carry too (OpenSSH, SPKI, JWKS): a line lying
@@ -46,7 +49,7 @@ function privateKeyLines(privateKeyPems: readonly string[]): string[] {
 
 /** Where a private key stands in clear in a command's output: a PEM private key header, or a line of one of `privateKeyPems`. */
 export function plaintextKeyInText(text: string, privateKeyPems: readonly string[]): string[] {
-    const problems = text.split("\n").filter((line) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(line)).map((line) => `a PEM private key header after: ${line.slice(0, line.search(/-----BEGIN/)).slice(-100)}`);
+    const problems = text.split("\n").filter((line) => PEM_PRIVATE_KEY_HEADER.test(line)).map((line) => `a PEM private key header after: ${line.slice(0, line.search(/-----BEGIN/)).slice(-100)}`);
     const lines = privateKeyLines(privateKeyPems).filter((needle) => text.includes(needle));
     return lines.length > 0 ? [...problems, `${lines.length} line(s) of the private key`] : problems;
 }
@@ -60,7 +63,7 @@ export function plaintextKeyProblems(exportText: string, privateKeyPems: readonl
     const problems: string[] = [];
     const walk = (v: unknown, where: string) => {
         if (typeof v === "string") {
-            if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v)) {
+            if (PEM_PRIVATE_KEY_HEADER.test(v)) {
                 problems.push(`${where}: a PEM private key in clear`);
             } else if (needles.some((n) => v.includes(n))) {
                 problems.push(`${where}: a line of a private key in clear`);
